@@ -1,0 +1,56 @@
+"""The `tabletop` command line: headless commands, each in its own module, plus any the UI adds."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Callable, Sequence
+
+from simulator import __version__
+
+# Each module has `register(subparsers)`, which adds its sub-command and sets `handler`.
+COMMAND_MODULES = (
+    "simulator.cli.validate",
+    "simulator.cli.lint",
+    "simulator.cli.schema",
+    "simulator.cli.simulate",
+)
+
+Registrar = Callable[[argparse._SubParsersAction], None]
+
+
+def build_parser(extra: Sequence[Registrar] = ()) -> argparse.ArgumentParser:
+    """The argument parser with every sub-command."""
+    parser = argparse.ArgumentParser(
+        prog="tabletop",
+        description="Tabletop: crisis-management exercises as discrete-event simulations.",
+    )
+    parser.add_argument("--version", action="version", version=f"tabletop {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for register in extra:
+        register(sub)
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, extra: Sequence[Registrar] = ()) -> int:
+    """Run the command line; returns the exit status (0 ok, 1 problems found, 2 usage)."""
+    parser = build_parser(extra)
+    args = parser.parse_args(argv)
+    handler = getattr(args, "handler", None)
+    if handler is None:
+        parser.print_help()
+        return 2
+    try:
+        return int(handler(args) or 0)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,33 @@
+"""`tabletop lint PATH…`: warnings past the schema (unreachable injects, dead options, …)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from simulator.bundled import resolve_scenario
+from simulator.diagnostics import ScenarioError
+from simulator.lint import lint
+from simulator.loader import load_file
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("lint", help="warn about scenario design problems (exit 0 clean, 1 warnings or errors)")
+    parser.add_argument("paths", nargs="+", metavar="PATH", help="scenario files or bundled scenario names")
+    parser.add_argument("--json", action="store_true", help="print the problems as JSON")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    problems = []
+    for name in args.paths:
+        try:
+            problems.extend(lint(load_file(resolve_scenario(name))))
+        except ScenarioError as exc:
+            problems.extend(exc.problems)
+    if args.json:
+        print(json.dumps([p.as_dict() for p in problems], indent=2, ensure_ascii=False))
+    else:
+        for problem in problems:
+            print(problem)
+    return 1 if problems else 0

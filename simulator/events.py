@@ -1,0 +1,202 @@
+"""The log vocabulary: every event of an exercise as a frozen pydantic model in one discriminated union."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+
+class EventBase(BaseModel):
+    """Fields every event has: where it sits in the log, when it happened and who caused it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    seq: int
+    """Position in the log, from 1."""
+    t: float
+    """Scenario time in seconds."""
+    wall: float
+    """Wall-clock time (Unix seconds) when it was recorded; not part of determinism."""
+    actor: str
+    """"system", "facilitator" or a role id."""
+
+    def payload(self) -> dict[str, Any]:
+        """The event-specific fields."""
+        return self.model_dump(exclude={"seq", "t", "wall", "actor", "type"})
+
+
+class ExerciseStarted(EventBase):
+    """The exercise began."""
+
+    type: Literal["exercise_started"] = "exercise_started"
+    scenario: str
+    title: str
+    seed: int
+    sha256: str
+
+
+class InjectDelivered(EventBase):
+    """An inject reached its recipients (scripted or ad hoc)."""
+
+    type: Literal["inject_delivered"] = "inject_delivered"
+    inject: str
+    title: str
+    body: str = ""
+    sender: str
+    channel: str
+    to: list[str]
+    """Recipient role ids, resolved from roles, teams and "all"."""
+    priority: str = "normal"
+    category: str = "scripted"
+    decision: str | None = None
+    attachments: list[dict[str, str]] = Field(default_factory=list)
+    adhoc: bool = False
+
+
+class InjectCancelled(EventBase):
+    """A pending inject will not be delivered."""
+
+    type: Literal["inject_cancelled"] = "inject_cancelled"
+    inject: str
+
+
+class DecisionOpened(EventBase):
+    """Roles were asked to decide."""
+
+    type: Literal["decision_opened"] = "decision_opened"
+    decision: str
+    inject: str
+    prompt: str
+    by: list[str]
+    deadline: float | None = None
+    """Scenario time by which to decide, if any."""
+
+
+class DecisionMade(EventBase):
+    """A role chose an option."""
+
+    type: Literal["decision_made"] = "decision_made"
+    decision: str
+    option: str
+    rationale: str = ""
+
+
+class DecisionTimedOut(EventBase):
+    """A decision's deadline lapsed without a choice."""
+
+    type: Literal["decision_timed_out"] = "decision_timed_out"
+    decision: str
+
+
+class MessageSent(EventBase):
+    """A role sent a message to other roles."""
+
+    type: Literal["message_sent"] = "message_sent"
+    to: list[str]
+    """Recipient role ids."""
+    text: str
+    subject: str = ""
+
+
+class StateChanged(EventBase):
+    """A world-state variable changed."""
+
+    type: Literal["state_changed"] = "state_changed"
+    var: str
+    value: float
+    previous: float
+    cause: str
+    """What changed it: "dynamic:ID", "option:DECISION/OPTION", "timeout:DECISION" or "facilitator"."""
+
+
+class Observation(EventBase):
+    """An evaluator's observation, optionally tagged to an objective."""
+
+    type: Literal["observation"] = "observation"
+    text: str
+    objective: str | None = None
+    about: str | None = None
+    """Role or team observed, if any."""
+    kind: Literal["note", "strength", "improvement"] = "note"
+
+
+class RatingOverridden(EventBase):
+    """An evaluator replaced the automatic rating of an objective."""
+
+    type: Literal["rating_overridden"] = "rating_overridden"
+    objective: str
+    rating: Literal["P", "S", "M", "U"]
+    reason: str
+
+
+class HotwashAnswered(EventBase):
+    """A participant answered a hot wash question."""
+
+    type: Literal["hotwash_answered"] = "hotwash_answered"
+    question: str
+    answer: str
+
+
+class ClockChanged(EventBase):
+    """The facilitator started, paused, resumed, changed the pace or jumped the clock."""
+
+    type: Literal["clock_changed"] = "clock_changed"
+    action: Literal["start", "pause", "resume", "pace", "jump"]
+    pace: float
+
+
+class ExerciseEnded(EventBase):
+    """The exercise ended."""
+
+    type: Literal["exercise_ended"] = "exercise_ended"
+    reason: str
+
+
+Event = Annotated[
+    ExerciseStarted
+    | InjectDelivered
+    | InjectCancelled
+    | DecisionOpened
+    | DecisionMade
+    | DecisionTimedOut
+    | MessageSent
+    | StateChanged
+    | Observation
+    | RatingOverridden
+    | HotwashAnswered
+    | ClockChanged
+    | ExerciseEnded,
+    Field(discriminator="type"),
+]
+"""Any event of the log."""
+
+EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
+EVENT_TYPES: dict[str, type[EventBase]] = {
+    cls.model_fields["type"].default: cls
+    for cls in (
+        ExerciseStarted,
+        InjectDelivered,
+        InjectCancelled,
+        DecisionOpened,
+        DecisionMade,
+        DecisionTimedOut,
+        MessageSent,
+        StateChanged,
+        Observation,
+        RatingOverridden,
+        HotwashAnswered,
+        ClockChanged,
+        ExerciseEnded,
+    )
+}
+
+
+def parse_event(data: dict[str, Any]) -> EventBase:
+    """An event from its dict form (validated)."""
+    return EVENT_ADAPTER.validate_python(data)  # type: ignore[return-value]
+
+
+def without_wall(event: EventBase) -> dict[str, Any]:
+    """An event as a dict without its wall-clock time, for determinism checks."""
+    return event.model_dump(exclude={"wall"})

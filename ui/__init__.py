@@ -1,0 +1,1 @@
+"""Tabletop's terminal user interface (Textual): facilitator and participant consoles."""
