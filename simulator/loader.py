@@ -429,7 +429,9 @@ class _Refs:
     def option(self, path: tuple[Any, ...], decision: str, option: str) -> Iterator[tuple[tuple[Any, ...], str]]:
         if decision in self.decisions and option not in self.decisions[decision][1]:
             known = set(self.decisions[decision][1])
-            yield path, _unknown(f"option of decision {decision!r}:", option, known).replace(": '", " '")
+            guess = difflib.get_close_matches(option, sorted(known), n=1, cutoff=0.6)
+            hint = f" (did you mean {guess[0]!r}?)" if guess else f"; its options are: {', '.join(sorted(known))}"
+            yield path, f"decision {decision!r} has no option {option!r}{hint}"
 
     def condition(self, path: tuple[Any, ...], condition: Any) -> Iterator[tuple[tuple[Any, ...], str]]:
         if isinstance(condition, (AllCondition, AnyCondition)):
