@@ -21,6 +21,7 @@ from simulator.commands import (
     OverrideRating,
     SendMessage,
 )
+from simulator.events import EVENT_TYPES as _EVENT_TYPES
 from simulator.events import (
     ClockChanged,
     DecisionMade,
@@ -36,6 +37,7 @@ from simulator.events import (
     Observation,
     RatingOverridden,
     StateChanged,
+    build_event,
 )
 from simulator.schema import (
     AddEffect,
@@ -59,6 +61,7 @@ from simulator.schema import (
 )
 
 Sink = Callable[[EventBase], None]
+EVENT_TYPE_NAMES = {cls: name for name, cls in _EVENT_TYPES.items()}
 
 
 class CommandError(ValueError):
@@ -147,8 +150,15 @@ class Exercise:
         self._clock = clock
         self._watch: dict[tuple[str, str], simpy.Event] = {}
         self._team_of = {role.id: role.team for role in scenario.roles}
-        self._recipients = {inject.id: scenario.resolve_roles(inject.to) for inject in scenario.injects}
+        resolved: dict[tuple[str, ...], list[str]] = {}
+        for inject in scenario.injects:
+            key = tuple(inject.to)
+            if key not in resolved:
+                resolved[key] = scenario.resolve_roles(inject.to)
+        self._recipients = {inject.id: resolved[tuple(inject.to)] for inject in scenario.injects}
+        self._bounds = {name: (var.min, var.max) for name, var in scenario.state.items()}
         self._adhoc_count = 0
+        self._horizon = 0.0
 
     # ----------------------------------------------------------------- public API
 
@@ -189,11 +199,18 @@ class Exercise:
         mark = len(self.events)
         env = self.env
         peek, step = env.peek, env.step
-        while not self.ended and peek() <= to:
+        self._horizon = to
+        while not self.ended and peek() <= self._horizon:
             step()
+        to = self._horizon
         if not self.ended and to > env.now:
             env.run(until=to)
         return self.events[mark:]
+
+    def stop_at(self, t: float) -> None:
+        """Cut short a running `advance` at scenario time t (called from the sink, e.g. by a policy
+        that wants to act at t); events at t are still processed."""
+        self._horizon = min(self._horizon, max(t, float(self.env.now)))
 
     def submit(self, command: CommandBase) -> list[EventBase]:
         """Carry out a command at the current scenario time; returns the events it produced, already logged."""
@@ -261,15 +278,17 @@ class Exercise:
         until = dynamic.until
         env = self.env
         cause = f"dynamic:{dynamic.id}"
-        while until is None or not self._holds(until):
-            yield env.timeout(dynamic.every)
-            if until is not None and self._holds(until):
+        var, every, change, growth, noise = dynamic.var, dynamic.every, dynamic.change, dynamic.growth, dynamic.noise
+        state, holds = self.state, self._holds
+        while until is None or not holds(until):
+            yield env.timeout(every)
+            if until is not None and holds(until):
                 return
-            value = self.state[dynamic.var]
-            delta = dynamic.change + value * dynamic.growth
-            if dynamic.noise:
-                delta += self.rng.gauss(0.0, dynamic.noise)
-            self._set_state(dynamic.var, value + delta, cause)
+            value = state[var]
+            delta = change + value * growth
+            if noise:
+                delta += self.rng.gauss(0.0, noise)
+            self._set_state(var, value + delta, cause)
 
     def _time_limit(self, duration: float) -> Generator[simpy.Event, Any, None]:
         yield self.env.timeout(duration)
@@ -299,19 +318,24 @@ class Exercise:
         self.delivered[inject.id] = self.env.now
         to = self._recipients[inject.id]
         decision = inject.decision
-        self._emit(
+        self._record(
             InjectDelivered,
             "system",
-            inject=inject.id,
-            title=inject.title,
-            body=inject.body,
-            sender=inject.from_,
-            channel=inject.channel,
-            to=to,
-            priority=inject.priority,
-            category=inject.category,
-            decision=decision.id if decision is not None else None,
-            attachments=[{"name": a.name, "text": a.text} for a in inject.attachments],
+            {
+                "inject": inject.id,
+                "title": inject.title,
+                "body": inject.body,
+                "sender": inject.from_,
+                "channel": inject.channel,
+                "to": to,
+                "priority": inject.priority,
+                "category": inject.category,
+                "decision": decision.id if decision is not None else None,
+                "attachments": [{"name": a.name, "text": a.text} for a in inject.attachments]
+                if inject.attachments
+                else [],
+                "adhoc": False,
+            },
         )
         if decision is not None:
             by = self.scenario.resolve_roles(decision.by) if decision.by is not None else to
@@ -332,16 +356,16 @@ class Exercise:
         self._changed(("delivered", inject.id))
 
     def _set_state(self, var: str, value: float, cause: str) -> None:
-        spec = self.scenario.state[var]
-        if spec.min is not None and value < spec.min:
-            value = spec.min
-        if spec.max is not None and value > spec.max:
-            value = spec.max
+        low, high = self._bounds[var]
+        if low is not None and value < low:
+            value = low
+        if high is not None and value > high:
+            value = high
         previous = self.state[var]
         if value == previous:
             return
         self.state[var] = value
-        self._emit(StateChanged, "system", var=var, value=value, previous=previous, cause=cause)
+        self._record(StateChanged, "system", {"var": var, "value": value, "previous": previous, "cause": cause})
         self._changed(("state", var))
 
     def _apply(self, effects: Iterable[Any], cause: str) -> None:
@@ -531,11 +555,20 @@ class Exercise:
     # ----------------------------------------------------------------- log
 
     def _emit(self, cls: type[EventBase], actor: str, **payload: Any) -> None:
-        # Engine-built events are constructed without re-validation: the engine is their only author
-        # and this is the hot path of every simulation.
-        event = cls.model_construct(
-            seq=len(self.events) + 1, t=float(self.env.now), wall=self._clock(), actor=actor, **payload
-        )
+        self._record(cls, actor, payload)
+
+    def _record(self, cls: type[EventBase], actor: str, payload: dict[str, Any]) -> None:
+        # Engine-built events skip re-validation: the engine is their only author and this is the
+        # hot path of every simulation.
+        values = {
+            "seq": len(self.events) + 1,
+            "t": float(self.env.now),
+            "wall": self._clock(),
+            "actor": actor,
+            "type": EVENT_TYPE_NAMES[cls],
+        }
+        values.update(payload)
+        event = build_event(cls, values)
         if self._sink is not None:
             self._sink(event)
         self.events.append(event)

@@ -192,6 +192,49 @@ EVENT_TYPES: dict[str, type[EventBase]] = {
 }
 
 
+def _defaults(cls: type[EventBase]) -> tuple[tuple[str, ...], dict[str, Any], dict[str, Any]]:
+    plain: dict[str, Any] = {}
+    factories: dict[str, Any] = {}
+    for name, field in cls.model_fields.items():
+        if field.default_factory is not None:
+            factories[name] = field.default_factory
+        elif not field.is_required():
+            plain[name] = field.default
+    return tuple(cls.model_fields), plain, factories
+
+
+_DEFAULTS = {cls: _defaults(cls) for cls in EVENT_TYPES.values()}
+_FIELDS_SET = {cls: frozenset(cls.model_fields) for cls in EVENT_TYPES.values()}
+_set_slot = object.__setattr__
+
+
+def build_event(cls: type[EventBase], values: dict[str, Any]) -> EventBase:
+    """An event from trusted values, without re-validation: the engine's hot path.
+
+    Does what pydantic's `model_construct` does for these flat, frozen models at a fraction of
+    the cost, and keeps fields in declaration order so serialised logs are byte-stable.
+    A test checks the result equals a validated event.
+    """
+    names, plain, factories = _DEFAULTS[cls]
+    if tuple(values) != names:
+        ordered = {}
+        for name in names:
+            if name in values:
+                ordered[name] = values[name]
+            elif name in factories:
+                ordered[name] = factories[name]()
+            else:
+                ordered[name] = plain[name]
+        values = ordered
+    event = cls.__new__(cls)
+    _set_slot(event, "__dict__", values)
+    # Frozen events are never assigned to, so every event of a class can share one fields-set.
+    _set_slot(event, "__pydantic_fields_set__", _FIELDS_SET[cls])
+    _set_slot(event, "__pydantic_extra__", None)
+    _set_slot(event, "__pydantic_private__", None)
+    return event
+
+
 def parse_event(data: dict[str, Any]) -> EventBase:
     """An event from its dict form (validated)."""
     return EVENT_ADAPTER.validate_python(data)  # type: ignore[return-value]

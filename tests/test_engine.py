@@ -285,3 +285,25 @@ def test_same_scenario_seed_and_policy_give_the_same_log(tmp_path):
     assert runs[0] == runs[1]
     other = simulate(loaded, make_policy("random", loaded.scenario, 12), seed=12)
     assert [without_wall(e) for e in other.events] != runs[0]
+
+
+def test_engine_built_events_equal_validated_events():
+    from simulator.bundled import resolve_scenario
+    from simulator.events import parse_event
+    from simulator.loader import load_file
+
+    loaded = load_file(resolve_scenario("port-drill"))
+    exercise = Exercise(loaded.scenario, clock=lambda: 0.0)
+    exercise.start()
+    exercise.advance(60)
+    exercise.submit(SendMessage(role="harbour-master", to=["coastguard"], text="Spill"))
+    exercise.submit(Decide(role="harbour-master", decision="containment", option="boom", rationale="on site"))
+    exercise.submit(Observe(text="Quick boom", objective="contain", kind="strength"))
+    exercise.advance(3600)
+    kinds = {e.type for e in exercise.events}
+    assert {"inject_delivered", "decision_made", "message_sent", "state_changed", "observation"} <= kinds
+    for event in exercise.events:
+        validated = parse_event(event.model_dump())
+        assert validated == event
+        assert validated.model_dump_json() == event.model_dump_json()
+        assert validated.model_fields_set <= event.model_fields_set
