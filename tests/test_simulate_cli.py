@@ -17,11 +17,20 @@ def run(capsys, *args: str) -> tuple[int, str, str]:
 
 def test_json_summary_has_the_documented_fields(capsys, tmp_path):
     log = tmp_path / "drill.db"
-    status, out, _ = run(capsys, "simulate", "port-drill", "--policy", "none", "--seed", "4", "--log", str(log), "--json")
+    status, out, _ = run(
+        capsys, "simulate", "port-drill", "--policy", "none", "--seed", "4", "--log", str(log), "--json"
+    )
     assert status == 0
     summary = json.loads(out)
-    assert {"scenario", "seed", "policy", "events", "injects_delivered", "decisions", "final_state", "log"} <= set(summary)
-    assert (summary["scenario"], summary["seed"], summary["policy"], summary["log"]) == ("port-drill", 4, "none", str(log))
+    assert {"scenario", "seed", "policy", "events", "injects_delivered", "decisions", "final_state", "log"} <= set(
+        summary
+    )
+    assert (summary["scenario"], summary["seed"], summary["policy"], summary["log"]) == (
+        "port-drill",
+        4,
+        "none",
+        str(log),
+    )
     assert summary["decisions"] == {"containment": None}
     assert summary["injects_delivered"][:2] == ["hose-parted", "slick-spreads"]
     assert log.exists()
