@@ -228,8 +228,7 @@ def build_event(cls: type[EventBase], values: dict[str, Any]) -> EventBase:
         values = ordered
     event = cls.__new__(cls)
     _set_slot(event, "__dict__", values)
-    # Frozen events are never assigned to, so every event of a class can share one fields-set.
-    _set_slot(event, "__pydantic_fields_set__", _FIELDS_SET[cls])
+    _set_slot(event, "__pydantic_fields_set__", set(_FIELDS_SET[cls]))
     _set_slot(event, "__pydantic_extra__", None)
     _set_slot(event, "__pydantic_private__", None)
     return event

@@ -307,3 +307,12 @@ def test_engine_built_events_equal_validated_events():
         assert validated == event
         assert validated.model_dump_json() == event.model_dump_json()
         assert validated.model_fields_set <= event.model_fields_set
+
+
+def test_an_event_can_be_copied_with_changes_like_any_pydantic_model():
+    exercise = Exercise(scenario(DECISION), clock=lambda: 0.0)
+    exercise.start()
+    exercise.advance(300)
+    delivered = exercise.events[1]
+    copy = delivered.model_copy(update={"title": "Changed"})
+    assert (copy.title, delivered.title) == ("Changed", "Hose parted")
