@@ -1,0 +1,1115 @@
+"""Scoring: a pure function of (scenario, event log) that rates every objective and cites its evidence.
+
+Semantics, in the words evaluators use:
+
+- An expectation is *triggered* when its `after` happens (an inject is delivered, a decision is
+  taken or lapses); without `after` the trigger is the start of the exercise. A `respond`
+  expectation without `after` is triggered by the delivery of the inject it names; a `decision`
+  expectation is untriggered while its decision was never put to the players.
+- Untriggered expectations are *not applicable*: they earn nothing and count toward no maximum,
+  so a contingency that never fired does not punish the players who made it unnecessary.
+- An action counts when it happens at or after the trigger; with `within` it is on time up to
+  trigger + within, inclusive. Later is "too late" by the difference.
+- `message_to_all` earns a share of its points for each listed role or team reached in time.
+- An objective's share is points / maximum over its applicable expectations; the rating is the
+  highest of P, S, M whose threshold the share reaches, else U. An evaluator's override (the
+  last `rating_overridden` event for the objective) replaces the rating; both are kept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from simulator.durations import format_clock, format_duration
+from simulator.events import EventBase
+from simulator.schema import Expectation, RatingThresholds, Scenario, StateCondition
+
+Rating = Literal["P", "S", "M", "U"]
+Status = Literal["met", "partial", "missed", "not_triggered"]
+Miss = Literal["not_done", "too_late", "wrong_option", "wrong_role", "wrong_partner", "not_triggered", "state"]
+
+RATING_WORDS: dict[str, str] = {
+    "P": "Performed without challenges",
+    "S": "Performed with some challenges",
+    "M": "Performed with major challenges",
+    "U": "Unable to be performed",
+}
+
+_EPS = 1e-9
+
+
+class Result(BaseModel):
+    """Base of every scorecard part: frozen, plain data, JSON-able with `model_dump(mode="json")`."""
+
+    model_config = ConfigDict(frozen=True)
+
+
+class ExpectationResult(Result):
+    """How one expectation fared, with the events that earned or missed it."""
+
+    id: str
+    objective: str
+    kind: str
+    """decision, respond, message or state."""
+    description: str
+    """The author's description, or a generated one."""
+    by: list[str]
+    """Role ids expected to act (every role when the expectation names nobody)."""
+    status: Status
+    met: bool
+    points: float
+    """Points earned."""
+    max_points: float
+    """Points available (0 when not triggered)."""
+    evidence: list[int]
+    """Sequence numbers of the events that earned the points, or that show why they were missed."""
+    reason: str
+    """Why it was met or missed, in words."""
+    misses: list[Miss]
+    """Machine-readable reasons for a miss: not_done, too_late, wrong_option, wrong_role, wrong_partner, state."""
+    trigger: str | None
+    """Inject or decision id that started the clock (None: the start of the exercise)."""
+    trigger_t: float | None
+    """Scenario time the clock started (None when not triggered)."""
+    due_t: float | None
+    """Scenario time by which to act (None without `within`)."""
+    done_t: float | None
+    """Scenario time of the action that counted, if any."""
+    late_by: float | None
+    """Seconds past the due time, when too late."""
+    corrective_action: str
+    """What to practise or change when missed (the author's text or a generated one)."""
+
+
+class ObjectiveScore(Result):
+    """An objective's roll-up: points, share, automatic and final rating."""
+
+    id: str
+    text: str
+    capability: str
+    points: float
+    max_points: float
+    share: float | None
+    """points / max_points; None when no expectation of the objective was applicable."""
+    auto_rating: Rating | None
+    """Rating from the share and the scenario's thresholds (None: not rated)."""
+    rating: Rating | None
+    """Final rating: the evaluator's override if any, else the automatic one."""
+    override_reason: str | None
+    override_seq: int | None
+    expectations: list[ExpectationResult]
+
+
+class DecisionTiming(Result):
+    """Time to decide for one decision that was put to the players."""
+
+    decision: str
+    inject: str
+    prompt: str
+    by: list[str]
+    """Roles allowed to decide."""
+    opened_t: float
+    deadline_t: float | None
+    status: Literal["made", "timed_out", "open"]
+    option: str | None
+    option_label: str | None
+    role: str | None
+    """Role that decided."""
+    decided_t: float | None
+    time_to_decide: float | None
+    """Seconds from opening to the choice."""
+    allowed: float | None
+    """Seconds allowed (None without a deadline)."""
+    on_time: bool | None
+    """Whether the choice came by the deadline (None without a deadline and no choice)."""
+    rationale: str
+    evidence: list[int]
+
+
+class OutcomeCheck(Result):
+    """A state expectation's test of a variable."""
+
+    expectation: str
+    measure: str
+    condition: str
+    """E.g. "below 10"."""
+    value: float
+    held: bool
+
+
+class StateOutcome(Result):
+    """Initial, final, peak and lowest value of a state variable, and the checks against it."""
+
+    var: str
+    label: str
+    unit: str
+    initial: float
+    final: float
+    peak: float
+    peak_t: float
+    lowest: float
+    lowest_t: float
+    changes: int
+    checks: list[OutcomeCheck]
+
+
+class InformLink(Result):
+    """Messages from one team to another: how many, and how soon after the sending team's first inject."""
+
+    from_team: str
+    to_team: str
+    messages: int
+    first_t: float
+    first_seq: int
+    delay: float | None
+    """Seconds from the sending team's first inject to its first message to the other team."""
+
+
+class Coordination(Result):
+    """Who informed whom and how fast; partners never informed."""
+
+    links: list[InformLink]
+    never_informed: list[str]
+    """Teams that no other team sent a message to."""
+    silent: list[str]
+    """Teams that sent no message to another team."""
+    first_trigger_t: float | None
+    """Time of the first inject of the exercise."""
+
+
+class Breakdown(Result):
+    """Points and activity of one role or team."""
+
+    id: str
+    name: str
+    points: float
+    max_points: float
+    share: float | None
+    decisions_made: int
+    decisions_on_time: int
+    decisions_late_or_lapsed: int
+    messages_sent: int
+
+
+class Finding(Result):
+    """A strength or area for improvement, from an expectation or an evaluator's observation."""
+
+    text: str
+    objective: str | None
+    capability: str | None
+    source: Literal["expectation", "observation"]
+    ref: str
+    """Expectation id, or "seq N" for an observation."""
+    evidence: list[int]
+
+
+class ImprovementItem(Result):
+    """A line of the improvement plan, pre-filled from a missed expectation."""
+
+    action: str
+    capability: str
+    objective: str
+    responsible: str
+    """Roles or teams responsible, by name."""
+    due: str
+    expectation: str
+
+
+class ObservationItem(Result):
+    """An evaluator's observation."""
+
+    seq: int
+    t: float
+    text: str
+    objective: str | None
+    about: str | None
+    kind: str
+
+
+class HotwashAnswer(Result):
+    """One answer to a hot wash question."""
+
+    seq: int
+    role: str
+    answer: str
+
+
+class HotwashItem(Result):
+    """A hot wash question and its answers."""
+
+    id: str
+    text: str
+    answers: list[HotwashAnswer]
+
+
+class Scorecard(Result):
+    """The score of one exercise log."""
+
+    scenario: str
+    title: str
+    overall: float
+    """Share of all applicable points earned, 0..1 (0 when nothing was applicable)."""
+    overall_rating: Rating | None
+    points: float
+    max_points: float
+    objectives: list[ObjectiveScore]
+    decisions: list[DecisionTiming]
+    outcomes: list[StateOutcome]
+    coordination: Coordination
+    roles: list[Breakdown]
+    teams: list[Breakdown]
+    strengths: list[Finding]
+    improvements: list[Finding]
+    improvement_plan: list[ImprovementItem]
+    observations: list[ObservationItem]
+    hotwash: list[HotwashItem]
+    events: int
+    ended_t: float
+    end_reason: str | None
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def rate(share: float | None, thresholds: RatingThresholds) -> Rating | None:
+    """The P/S/M/U rating for a share of points (None for None)."""
+    if share is None:
+        return None
+    if share + _EPS >= thresholds.P:
+        return "P"
+    if share + _EPS >= thresholds.S:
+        return "S"
+    if share + _EPS >= thresholds.M:
+        return "M"
+    return "U"
+
+
+def condition_text(condition: StateCondition) -> str:
+    """A state comparison in words, e.g. "below 10"."""
+    op, threshold = condition.comparison
+    return f"{op.replace('_', ' ')} {threshold:g}"
+
+
+def number(value: float) -> str:
+    """A measured value for people: at most two decimals, no trailing zeros."""
+    return f"{round(value, 2):g}"
+
+
+def _late(by: float) -> str:
+    return f"too late by {format_duration(by)}"
+
+
+class _Log:
+    """The facts of an event log that scoring needs, gathered in one pass."""
+
+    def __init__(self, scenario: Scenario, events: Sequence[EventBase]) -> None:
+        self.delivered: dict[str, EventBase] = {}
+        self.opened: dict[str, EventBase] = {}
+        self.made: dict[str, EventBase] = {}
+        self.timed_out: dict[str, EventBase] = {}
+        self.messages: list[EventBase] = []
+        self.states: dict[str, list[EventBase]] = {}
+        self.observations: list[EventBase] = []
+        self.overrides: dict[str, EventBase] = {}
+        self.hotwash: list[EventBase] = []
+        self.ended: EventBase | None = None
+        self.first_delivery: dict[str, float] = {}
+        self.first_trigger_t: float | None = None
+        self.count = len(events)
+        self.last_t = 0.0
+        team_of = {r.id: r.team for r in scenario.roles}
+        first_delivery = self.first_delivery
+        # One pass, dispatching on the type string: this is the hot loop of every sweep.
+        for event in events:
+            kind = event.type  # type: ignore[attr-defined]
+            if kind == "state_changed":
+                series = self.states.get(event.var)  # type: ignore[attr-defined]
+                if series is None:
+                    series = self.states[event.var] = []  # type: ignore[attr-defined]
+                series.append(event)
+            elif kind == "inject_delivered":
+                if event.inject not in self.delivered:  # type: ignore[attr-defined]
+                    self.delivered[event.inject] = event  # type: ignore[attr-defined]
+                if self.first_trigger_t is None:
+                    self.first_trigger_t = event.t
+                for role in event.to:  # type: ignore[attr-defined]
+                    team = team_of.get(role)
+                    if team is not None and team not in first_delivery:
+                        first_delivery[team] = event.t
+            elif kind == "message_sent":
+                self.messages.append(event)
+            elif kind == "decision_opened":
+                self.opened.setdefault(event.decision, event)  # type: ignore[attr-defined]
+            elif kind == "decision_made":
+                self.made.setdefault(event.decision, event)  # type: ignore[attr-defined]
+            elif kind == "decision_timed_out":
+                self.timed_out.setdefault(event.decision, event)  # type: ignore[attr-defined]
+            elif kind == "observation":
+                self.observations.append(event)
+            elif kind == "rating_overridden":
+                self.overrides[event.objective] = event  # type: ignore[attr-defined]
+            elif kind == "hotwash_answered":
+                self.hotwash.append(event)
+            elif kind == "exercise_ended":
+                if self.ended is None:
+                    self.ended = event
+        if events:
+            self.last_t = events[-1].t
+        self.end_t = self.ended.t if self.ended is not None else self.last_t
+
+    def trigger(self, ref: str) -> EventBase | None:
+        """The event that an `after` id names: an inject's delivery or a decision's choice or lapse."""
+        event = self.delivered.get(ref)
+        if event is not None:
+            return event
+        return self.made.get(ref) or self.timed_out.get(ref)
+
+
+class _Scorer:
+    """Scores expectations against a gathered log."""
+
+    def __init__(self, scenario: Scenario, log: _Log) -> None:
+        self.scenario = scenario
+        self.log = log
+        self.role_names = {r.id: r.name for r in scenario.roles}
+        self.team_names = {t.id: t.name for t in scenario.teams}
+        self.team_of = {r.id: r.team for r in scenario.roles}
+        self._resolved: dict[tuple[str, ...] | None, list[str]] = {}
+
+    def roles(self, ids: list[str] | None) -> list[str]:
+        key = None if ids is None else tuple(ids)
+        found = self._resolved.get(key)
+        if found is None:
+            found = self._resolved[key] = self.scenario.resolve_roles(ids)
+        return found
+
+    def who(self, ids: list[str] | None) -> str:
+        """Roles or teams by name, for people."""
+        if ids is None or "all" in ids:
+            return "All participants"
+        return ", ".join(self.role_names.get(i) or self.team_names.get(i) or i for i in ids)
+
+    # ----------------------------------------------------------------- expectations
+
+    def score(self, exp: Expectation) -> ExpectationResult:
+        kind = exp.kind
+        if kind == "decision":
+            fields = self._decision(exp)
+        elif kind == "respond":
+            fields = self._respond(exp)
+        elif kind == "message":
+            fields = self._message(exp)
+        else:
+            fields = self._state(exp)
+        status: Status = fields["status"]
+        max_points = 0.0 if status == "not_triggered" else exp.points
+        points = fields.pop("earned", exp.points if status == "met" else 0.0)
+        description = exp.description or self._describe(exp)
+        corrective = getattr(exp, "corrective_action", None) or self._corrective(exp, description)
+        return ExpectationResult(
+            id=exp.id,
+            objective=exp.objective,
+            kind=kind,
+            description=description,
+            by=self.roles(exp.by),
+            met=status == "met",
+            points=round(points, 6),
+            max_points=max_points,
+            corrective_action=corrective,
+            **{
+                "trigger": exp.after,
+                "trigger_t": None,
+                "due_t": None,
+                "done_t": None,
+                "late_by": None,
+                "evidence": [],
+                "misses": [],
+                **fields,
+            },
+        )
+
+    def _window(self, exp: Expectation, default: EventBase | None = None) -> tuple[float, float | None, Any]:
+        """(start, due, trigger event) or raises _NotTriggered."""
+        if exp.after is not None:
+            trigger = self.log.trigger(exp.after)
+            if trigger is None:
+                raise _NotTriggered(f"not applicable: {exp.after} never happened")
+            start = trigger.t
+        elif default is not None:
+            trigger, start = default, default.t
+        else:
+            trigger, start = None, 0.0
+        due = start + exp.within if exp.within is not None else None
+        return start, due, trigger
+
+    def _decision(self, exp: Expectation) -> dict[str, Any]:
+        decision_id = exp.decision
+        assert decision_id is not None
+        opened = self.log.opened.get(decision_id)
+        if opened is None:
+            return _not_triggered(exp, f"not applicable: decision {decision_id} was never put to the players")
+        try:
+            start, due, trigger = self._window(exp)
+        except _NotTriggered as exc:
+            return _not_triggered(exp, str(exc))
+        base = _base(exp, start, due, trigger)
+        made = self.log.made.get(decision_id)
+        if made is None:
+            lapsed = self.log.timed_out.get(decision_id)
+            if lapsed is not None:
+                return {
+                    **base,
+                    "status": "missed",
+                    "misses": ["not_done"],
+                    "evidence": [opened.seq, lapsed.seq],
+                    "reason": f"not done: decision {decision_id} lapsed at {format_clock(lapsed.t)} without a choice",
+                }
+            return {
+                **base,
+                "status": "missed",
+                "misses": ["not_done"],
+                "evidence": [opened.seq],
+                "reason": f"not done: decision {decision_id} was never taken",
+            }
+        misses: list[Miss] = []
+        why: list[str] = []
+        wanted = [exp.option] if exp.option is not None else exp.options
+        if wanted is not None and made.option not in wanted:  # type: ignore[attr-defined]
+            misses.append("wrong_option")
+            why.append(f"wrong option: chose {made.option}, expected {' or '.join(wanted)}")  # type: ignore[attr-defined]
+        allowed = self.roles(exp.by)
+        if exp.by is not None and made.actor not in allowed:
+            misses.append("wrong_role")
+            why.append(f"wrong role: decided by {made.actor}, expected {', '.join(exp.by)}")
+        late_by = None
+        if made.t + _EPS < start:
+            misses.append("not_done")
+            why.append(f"decided at {format_clock(made.t)}, before its trigger {exp.after}")
+        elif due is not None and made.t > due + _EPS:
+            late_by = made.t - due
+            misses.append("too_late")
+            why.append(f"{_late(late_by)} (decided at {format_clock(made.t)}, due {format_clock(due)})")
+        evidence = [made.seq]
+        if misses:
+            return {
+                **base,
+                "status": "missed",
+                "misses": misses,
+                "evidence": evidence,
+                "done_t": made.t,
+                "late_by": late_by,
+                "reason": "; ".join(why),
+            }
+        return {
+            **base,
+            "status": "met",
+            "evidence": evidence,
+            "done_t": made.t,
+            "reason": f"{made.actor} chose {made.option} at {format_clock(made.t)}"  # type: ignore[attr-defined]
+            + _in_time(made.t, start, due),
+        }
+
+    def _respond(self, exp: Expectation) -> dict[str, Any]:
+        inject_id = exp.respond
+        assert inject_id is not None
+        delivery = self.log.delivered.get(inject_id)
+        if delivery is None:
+            return _not_triggered(exp, f"not applicable: inject {inject_id} was never delivered")
+        try:
+            start, due, trigger = self._window(exp, delivery)
+        except _NotTriggered as exc:
+            return _not_triggered(exp, str(exc))
+        base = _base(exp, start, due, trigger)
+        allowed = set(self.roles(exp.by) if exp.by is not None else delivery.to)  # type: ignore[attr-defined]
+        candidates: list[EventBase] = []
+        decision_id = delivery.decision  # type: ignore[attr-defined]
+        if decision_id is not None and decision_id in self.log.made:
+            candidates.append(self.log.made[decision_id])
+        recipients = set(delivery.to)  # type: ignore[attr-defined]
+        for message in self.log.messages:
+            if message.t + _EPS >= start and (message.actor in recipients or message.actor in allowed):
+                candidates.append(message)
+        candidates = sorted((c for c in candidates if c.t + _EPS >= start), key=lambda e: e.seq)
+        return self._first_fit(exp, base, start, due, candidates, allowed, f"no response to {inject_id}")
+
+    def _first_fit(
+        self,
+        exp: Expectation,
+        base: dict[str, Any],
+        start: float,
+        due: float | None,
+        candidates: list[EventBase],
+        allowed: set[str],
+        nothing: str,
+    ) -> dict[str, Any]:
+        """The best action among candidates: on time by the right role, else late, else by a wrong role."""
+        right = [c for c in candidates if c.actor in allowed]
+        for event in right:
+            if due is None or event.t <= due + _EPS:
+                return {
+                    **base,
+                    "status": "met",
+                    "evidence": [event.seq],
+                    "done_t": event.t,
+                    "reason": f"{_action(event)} at {format_clock(event.t)}" + _in_time(event.t, start, due),
+                }
+        if right:
+            event = right[0]
+            assert due is not None
+            late_by = event.t - due
+            return {
+                **base,
+                "status": "missed",
+                "misses": ["too_late"],
+                "evidence": [event.seq],
+                "done_t": event.t,
+                "late_by": late_by,
+                "reason": f"{_late(late_by)}: {_action(event)} at {format_clock(event.t)}, due {format_clock(due)}",
+            }
+        if candidates:
+            event = candidates[0]
+            expected = ", ".join(exp.by) if exp.by is not None else "a recipient"
+            return {
+                **base,
+                "status": "missed",
+                "misses": ["wrong_role"],
+                "evidence": [c.seq for c in candidates[:5]],
+                "done_t": event.t,
+                "reason": f"wrong role: {_action(event)} at {format_clock(event.t)}, expected {expected}",
+            }
+        return {**base, "status": "missed", "misses": ["not_done"], "reason": f"not done: {nothing}"}
+
+    def _message(self, exp: Expectation) -> dict[str, Any]:
+        try:
+            start, due, trigger = self._window(exp)
+        except _NotTriggered as exc:
+            return _not_triggered(exp, str(exc))
+        base = _base(exp, start, due, trigger)
+        targets = exp.message_to_any if exp.message_to_any is not None else exp.message_to_all
+        assert targets is not None
+        allowed = set(self.roles(exp.by))
+        after = [m for m in self.log.messages if m.t + _EPS >= start]
+        if exp.message_to_any is not None:
+            reach = set(self.roles(targets))
+            hitting = [m for m in after if reach.intersection(m.to)]  # type: ignore[attr-defined]
+            result = self._first_fit(exp, base, start, due, hitting, allowed, "")
+            if result["misses"] != ["not_done"]:
+                return result
+            return self._no_message(exp, base, after, allowed, targets)
+        # message_to_all: each listed role or team must be reached; partial credit per target.
+        reached: list[str] = []
+        evidence: list[int] = []
+        problems: list[str] = []
+        misses: list[Miss] = []
+        late_by = None
+        last_t: float | None = None
+        for target in targets:
+            reach = set(self.roles([target]))
+            hitting = [m for m in after if reach.intersection(m.to)]  # type: ignore[attr-defined]
+            fit = self._first_fit(exp, base, start, due, hitting, allowed, f"no message to {target}")
+            if fit["status"] == "met":
+                reached.append(target)
+                evidence.extend(fit["evidence"])
+                last_t = fit["done_t"] if last_t is None else max(last_t, fit["done_t"])
+            else:
+                problems.append(f"{target}: {fit['reason']}")
+                evidence.extend(fit["evidence"])
+                for miss in fit["misses"]:
+                    if miss not in misses:
+                        misses.append(miss)
+                if fit["late_by"] is not None:
+                    late_by = max(late_by or 0.0, fit["late_by"])
+        earned = exp.points * len(reached) / len(targets)
+        if not problems:
+            return {
+                **base,
+                "status": "met",
+                "evidence": sorted(set(evidence)),
+                "done_t": last_t,
+                "reason": f"every partner informed ({', '.join(targets)}); last at {format_clock(last_t or 0.0)}"
+                + _in_time(last_t or 0.0, start, due),
+            }
+        never = [t for t in targets if t not in reached]
+        reason = f"reached {len(reached)} of {len(targets)}; partners not informed in time: {', '.join(never)}"
+        return {
+            **base,
+            "status": "partial" if reached else "missed",
+            "earned": earned,
+            "misses": misses,
+            "evidence": sorted(set(evidence)),
+            "late_by": late_by,
+            "reason": reason + " (" + "; ".join(problems) + ")",
+        }
+
+    def _no_message(
+        self, exp: Expectation, base: dict[str, Any], after: list[EventBase], allowed: set[str], targets: list[str]
+    ) -> dict[str, Any]:
+        """Nothing reached the targets: say whether the right people wrote to someone else instead."""
+        elsewhere = [m for m in after if m.actor in allowed and (base["due_t"] is None or m.t <= base["due_t"] + _EPS)]
+        if elsewhere:
+            sent_to = sorted({r for m in elsewhere for r in m.to})  # type: ignore[attr-defined]
+            return {
+                **base,
+                "status": "missed",
+                "misses": ["wrong_partner"],
+                "evidence": [m.seq for m in elsewhere[:5]],
+                "reason": f"wrong partner: messages went to {', '.join(sent_to)}, none to {', '.join(targets)}",
+            }
+        return {
+            **base,
+            "status": "missed",
+            "misses": ["not_done"],
+            "reason": f"not done: no message to {', '.join(targets)}",
+        }
+
+    def _state(self, exp: Expectation) -> dict[str, Any]:
+        condition = exp.state
+        assert condition is not None
+        var = condition.state
+        value, event = self.measure(var, exp.measure, exp.at)
+        where = {"final": "final", "peak": "peak", "lowest": "lowest", "at": f"at {format_clock(exp.at or 0.0)}"}[
+            exp.measure
+        ]
+        unit = self.scenario.state[var].unit if var in self.scenario.state else ""
+        shown = f"{var} {where} {number(value)}{(' ' + unit) if unit else ''}"
+        evidence = [event.seq] if event is not None else []
+        base = {
+            "trigger": None,
+            "trigger_t": 0.0,
+            "due_t": exp.at if exp.measure == "at" else None,
+            "done_t": event.t if event is not None else None,
+            "late_by": None,
+            "evidence": evidence,
+        }
+        if condition.holds(value):
+            return {**base, "status": "met", "misses": [], "reason": f"{shown}, {condition_text(condition)} as needed"}
+        return {
+            **base,
+            "status": "missed",
+            "misses": ["state"],
+            "reason": f"{shown}; needed {condition_text(condition)}",
+        }
+
+    def measure(self, var: str, measure: str, at: float | None) -> tuple[float, EventBase | None]:
+        """A variable's final, peak, lowest or at-time value, and the event that set it (None: initial)."""
+        initial = self.scenario.state[var].initial if var in self.scenario.state else 0.0
+        series = self.log.states.get(var, [])
+        if measure == "final":
+            return (series[-1].value, series[-1]) if series else (initial, None)  # type: ignore[attr-defined]
+        if measure == "at":
+            limit = at or 0.0
+            value, which = initial, None
+            for event in series:
+                if event.t > limit + _EPS:
+                    break
+                value, which = event.value, event  # type: ignore[attr-defined]
+            return value, which
+        value, which = initial, None
+        higher = measure == "peak"
+        for event in series:
+            v = event.value  # type: ignore[attr-defined]
+            if (v > value) if higher else (v < value):
+                value, which = v, event
+        return value, which
+
+    # ----------------------------------------------------------------- words
+
+    def _describe(self, exp: Expectation) -> str:
+        who = ", ".join(exp.by) if exp.by else "anyone"
+        when = ""
+        if exp.within is not None:
+            when = f" within {format_duration(exp.within)}" + (f" of {exp.after}" if exp.after else "")
+        elif exp.after:
+            when = f" after {exp.after}"
+        if exp.decision is not None:
+            wanted = [exp.option] if exp.option else exp.options
+            chosen = f" with {' or '.join(wanted)}" if wanted else ""
+            return f"{who} takes decision {exp.decision}{chosen}{when}"
+        if exp.respond is not None:
+            return f"{who} responds to {exp.respond}{when}"
+        if exp.message_to_any is not None:
+            return f"{who} informs one of {', '.join(exp.message_to_any)}{when}"
+        if exp.message_to_all is not None:
+            return f"{who} informs each of {', '.join(exp.message_to_all)}{when}"
+        assert exp.state is not None
+        return f"{exp.state.state} {exp.measure} {condition_text(exp.state)}"
+
+    def _corrective(self, exp: Expectation, description: str) -> str:
+        kind = exp.kind
+        if kind == "message":
+            return f"Agree who informs whom and when, and rehearse it: {description}."
+        if kind == "state":
+            return f"Review the response plan so that {description}."
+        return f"Review procedures and train the role to act in time: {description}."
+
+
+class _NotTriggered(Exception):
+    pass
+
+
+def _not_triggered(exp: Expectation, reason: str) -> dict[str, Any]:
+    return {"status": "not_triggered", "misses": ["not_triggered"], "reason": reason, "earned": 0.0}
+
+
+def _base(exp: Expectation, start: float, due: float | None, trigger: EventBase | None) -> dict[str, Any]:
+    return {
+        "trigger": exp.after or (getattr(trigger, "inject", None) if trigger is not None else None),
+        "trigger_t": start,
+        "due_t": due,
+        "evidence": [],
+        "misses": [],
+        "done_t": None,
+        "late_by": None,
+    }
+
+
+def _in_time(t: float, start: float, due: float | None) -> str:
+    took = format_duration(t - start)
+    if due is None:
+        return f", {took} after the trigger"
+    return f", {took} after the trigger ({format_duration(due - t)} to spare)"
+
+
+def _action(event: EventBase) -> str:
+    if event.type == "decision_made":  # type: ignore[attr-defined]
+        return f"{event.actor} chose {event.option} at {event.decision}"  # type: ignore[attr-defined]
+    return f"{event.actor} messaged {', '.join(event.to)}"  # type: ignore[attr-defined]
+
+
+# --------------------------------------------------------------------------- the roll-up
+
+
+def score(scenario: Scenario, events: Sequence[EventBase]) -> Scorecard:
+    """Score an event log against its scenario. Pure: the same inputs give the same scorecard."""
+    log = _Log(scenario, events)
+    scorer = _Scorer(scenario, log)
+    results = [scorer.score(exp) for exp in scenario.scoring.expectations]
+    thresholds = scenario.scoring.ratings
+    by_objective: dict[str, list[ExpectationResult]] = {o.id: [] for o in scenario.objectives}
+    for result in results:
+        by_objective.setdefault(result.objective, []).append(result)
+
+    objectives: list[ObjectiveScore] = []
+    capability_of: dict[str, str] = {}
+    for objective in scenario.objectives:
+        capability_of[objective.id] = objective.capability
+        mine = by_objective[objective.id]
+        points = round(sum(r.points for r in mine), 6)
+        max_points = round(sum(r.max_points for r in mine), 6)
+        share = points / max_points if max_points > 0 else None
+        auto = rate(share, thresholds)
+        override = log.overrides.get(objective.id)
+        objectives.append(
+            ObjectiveScore(
+                id=objective.id,
+                text=objective.text,
+                capability=objective.capability,
+                points=points,
+                max_points=max_points,
+                share=share,
+                auto_rating=auto,
+                rating=override.rating if override is not None else auto,  # type: ignore[attr-defined]
+                override_reason=override.reason if override is not None else None,  # type: ignore[attr-defined]
+                override_seq=override.seq if override is not None else None,
+                expectations=mine,
+            )
+        )
+    total = round(sum(r.points for r in results), 6)
+    total_max = round(sum(r.max_points for r in results), 6)
+    overall = total / total_max if total_max > 0 else 0.0
+
+    decisions = _decisions(scenario, log)
+    strengths, improvements, plan = _findings(scenario, scorer, results, log, capability_of)
+    return Scorecard(
+        scenario=scenario.id,
+        title=scenario.title,
+        overall=overall,
+        overall_rating=rate(overall, thresholds) if total_max > 0 else None,
+        points=total,
+        max_points=total_max,
+        objectives=objectives,
+        decisions=decisions,
+        outcomes=_outcomes(scenario, scorer, log, results),
+        coordination=_coordination(scenario, log),
+        roles=_roles(scenario, scorer, results, decisions, log),
+        teams=_teams(scenario, scorer, results, decisions, log),
+        strengths=strengths,
+        improvements=improvements,
+        improvement_plan=plan,
+        observations=[
+            ObservationItem(
+                seq=o.seq,
+                t=o.t,
+                text=o.text,  # type: ignore[attr-defined]
+                objective=o.objective,  # type: ignore[attr-defined]
+                about=o.about,  # type: ignore[attr-defined]
+                kind=o.kind,  # type: ignore[attr-defined]
+            )
+            for o in log.observations
+        ],
+        hotwash=[
+            HotwashItem(
+                id=q.id,
+                text=q.text,
+                answers=[
+                    HotwashAnswer(seq=a.seq, role=a.actor, answer=a.answer)  # type: ignore[attr-defined]
+                    for a in log.hotwash
+                    if a.question == q.id  # type: ignore[attr-defined]
+                ],
+            )
+            for q in scenario.hotwash
+        ],
+        events=log.count,
+        ended_t=log.end_t,
+        end_reason=log.ended.reason if log.ended is not None else None,  # type: ignore[attr-defined]
+    )
+
+
+def _decisions(scenario: Scenario, log: _Log) -> list[DecisionTiming]:
+    timings: list[DecisionTiming] = []
+    for decision_id, opened in sorted(log.opened.items(), key=lambda kv: kv[1].seq):
+        made = log.made.get(decision_id)
+        lapsed = log.timed_out.get(decision_id)
+        deadline = opened.deadline  # type: ignore[attr-defined]
+        label = None
+        if made is not None:
+            try:
+                _, decision = scenario.decision(decision_id)
+                label = next((o.label for o in decision.options if o.id == made.option), None)  # type: ignore[attr-defined]
+            except KeyError:
+                label = None
+        status: Literal["made", "timed_out", "open"] = (
+            "made" if made is not None else "timed_out" if lapsed is not None else "open"
+        )
+        on_time: bool | None
+        if made is not None:
+            on_time = deadline is None or made.t <= deadline + _EPS
+        else:
+            on_time = False if deadline is not None and (lapsed is not None or log.end_t > deadline) else None
+        evidence = [opened.seq] + [e.seq for e in (made, lapsed) if e is not None]
+        timings.append(
+            DecisionTiming(
+                decision=decision_id,
+                inject=opened.inject,  # type: ignore[attr-defined]
+                prompt=opened.prompt,  # type: ignore[attr-defined]
+                by=list(opened.by),  # type: ignore[attr-defined]
+                opened_t=opened.t,
+                deadline_t=deadline,
+                status=status,
+                option=made.option if made is not None else None,  # type: ignore[attr-defined]
+                option_label=label,
+                role=made.actor if made is not None else None,
+                decided_t=made.t if made is not None else None,
+                time_to_decide=made.t - opened.t if made is not None else None,
+                allowed=deadline - opened.t if deadline is not None else None,
+                on_time=on_time,
+                rationale=made.rationale if made is not None else "",  # type: ignore[attr-defined]
+                evidence=evidence,
+            )
+        )
+    return timings
+
+
+def _outcomes(scenario: Scenario, scorer: _Scorer, log: _Log, results: list[ExpectationResult]) -> list[StateOutcome]:
+    checks: dict[str, list[OutcomeCheck]] = {}
+    by_id = {r.id: r for r in results}
+    for exp in scenario.scoring.expectations:
+        if exp.state is None:
+            continue
+        value, _ = scorer.measure(exp.state.state, exp.measure, exp.at)
+        checks.setdefault(exp.state.state, []).append(
+            OutcomeCheck(
+                expectation=exp.id,
+                measure=exp.measure,
+                condition=condition_text(exp.state),
+                value=value,
+                held=by_id[exp.id].met,
+            )
+        )
+    outcomes = []
+    for var, spec in scenario.state.items():
+        series = log.states.get(var, [])
+        peak = lowest = final = spec.initial
+        peak_t = lowest_t = 0.0
+        for event in series:
+            v = event.value  # type: ignore[attr-defined]
+            if v > peak:
+                peak, peak_t = v, event.t
+            if v < lowest:
+                lowest, lowest_t = v, event.t
+        if series:
+            final = series[-1].value  # type: ignore[attr-defined]
+        outcomes.append(
+            StateOutcome(
+                var=var,
+                label=spec.label,
+                unit=spec.unit,
+                initial=spec.initial,
+                final=final,
+                peak=peak,
+                peak_t=peak_t,
+                lowest=lowest,
+                lowest_t=lowest_t,
+                changes=len(series),
+                checks=checks.get(var, []),
+            )
+        )
+    return outcomes
+
+
+def _coordination(scenario: Scenario, log: _Log) -> Coordination:
+    team_of = {r.id: r.team for r in scenario.roles}
+    links: dict[tuple[str, str], list[Any]] = {}
+    for message in log.messages:
+        source = team_of.get(message.actor)
+        if source is None:
+            continue
+        for team in {team_of.get(r) for r in message.to}:  # type: ignore[attr-defined]
+            if team is None or team == source:
+                continue
+            link = links.get((source, team))
+            if link is None:
+                links[(source, team)] = [1, message.t, message.seq]
+            else:
+                link[0] += 1
+    informed = {to for _, to in links}
+    speaking = {source for source, _ in links}
+    order = {t.id: n for n, t in enumerate(scenario.teams)}
+    return Coordination(
+        links=[
+            InformLink(
+                from_team=source,
+                to_team=to,
+                messages=count,
+                first_t=first_t,
+                first_seq=first_seq,
+                delay=first_t - log.first_delivery[source] if source in log.first_delivery else None,
+            )
+            for (source, to), (count, first_t, first_seq) in sorted(
+                links.items(), key=lambda kv: (order.get(kv[0][0], 0), order.get(kv[0][1], 0))
+            )
+        ],
+        never_informed=[t.id for t in scenario.teams if t.id not in informed] if len(scenario.teams) > 1 else [],
+        silent=[t.id for t in scenario.teams if t.id not in speaking] if len(scenario.teams) > 1 else [],
+        first_trigger_t=log.first_trigger_t,
+    )
+
+
+def _activity(members: set[str], decisions: list[DecisionTiming], log: _Log) -> tuple[int, int, int, int]:
+    made = [d for d in decisions if d.role in members]
+    on_time = sum(1 for d in made if d.on_time)
+    lapsed = sum(
+        1 for d in decisions if d.on_time is False and (d.role in members or (d.role is None and members & set(d.by)))
+    )
+    sent = sum(1 for m in log.messages if m.actor in members)
+    return len(made), on_time, lapsed, sent
+
+
+def _breakdown(
+    ident: str,
+    name: str,
+    members: set[str],
+    results: list[ExpectationResult],
+    decisions: list[DecisionTiming],
+    log: _Log,
+    role_count: int,
+) -> Breakdown:
+    # An expectation counts toward every role it names; one that names nobody toward no one.
+    mine = [r for r in results if r.kind != "state" and len(r.by) < role_count and members & set(r.by)]
+    points = round(sum(r.points for r in mine), 6)
+    max_points = round(sum(r.max_points for r in mine), 6)
+    made, on_time, lapsed, sent = _activity(members, decisions, log)
+    return Breakdown(
+        id=ident,
+        name=name,
+        points=points,
+        max_points=max_points,
+        share=points / max_points if max_points > 0 else None,
+        decisions_made=made,
+        decisions_on_time=on_time,
+        decisions_late_or_lapsed=lapsed,
+        messages_sent=sent,
+    )
+
+
+def _roles(
+    scenario: Scenario, scorer: _Scorer, results: list[ExpectationResult], decisions: list[DecisionTiming], log: _Log
+) -> list[Breakdown]:
+    count = len(scenario.roles)
+    return [_breakdown(r.id, r.name, {r.id}, results, decisions, log, count) for r in scenario.roles]
+
+
+def _teams(
+    scenario: Scenario, scorer: _Scorer, results: list[ExpectationResult], decisions: list[DecisionTiming], log: _Log
+) -> list[Breakdown]:
+    count = len(scenario.roles)
+    return [
+        _breakdown(t.id, t.name, {r.id for r in scenario.roles if r.team == t.id}, results, decisions, log, count)
+        for t in scenario.teams
+    ]
+
+
+def _findings(
+    scenario: Scenario,
+    scorer: _Scorer,
+    results: list[ExpectationResult],
+    log: _Log,
+    capability_of: dict[str, str],
+) -> tuple[list[Finding], list[Finding], list[ImprovementItem]]:
+    strengths: list[Finding] = []
+    improvements: list[Finding] = []
+    plan: list[ImprovementItem] = []
+    expectations = {e.id: e for e in scenario.scoring.expectations}
+    for result in results:
+        capability = capability_of.get(result.objective)
+        if result.status == "met":
+            strengths.append(
+                Finding(
+                    text=f"{result.description} — {result.reason}",
+                    objective=result.objective,
+                    capability=capability,
+                    source="expectation",
+                    ref=result.id,
+                    evidence=result.evidence,
+                )
+            )
+        elif result.status in ("missed", "partial"):
+            improvements.append(
+                Finding(
+                    text=f"{result.description} — {result.reason}",
+                    objective=result.objective,
+                    capability=capability,
+                    source="expectation",
+                    ref=result.id,
+                    evidence=result.evidence,
+                )
+            )
+            exp = expectations[result.id]
+            plan.append(
+                ImprovementItem(
+                    action=result.corrective_action,
+                    capability=capability or "",
+                    objective=result.objective,
+                    responsible=scorer.who(exp.by),
+                    due="to be agreed",
+                    expectation=result.id,
+                )
+            )
+    for obs in log.observations:
+        kind = obs.kind  # type: ignore[attr-defined]
+        if kind not in ("strength", "improvement"):
+            continue
+        objective = obs.objective  # type: ignore[attr-defined]
+        finding = Finding(
+            text=obs.text,  # type: ignore[attr-defined]
+            objective=objective,
+            capability=capability_of.get(objective) if objective else None,
+            source="observation",
+            ref=f"seq {obs.seq}",
+            evidence=[obs.seq],
+        )
+        (strengths if kind == "strength" else improvements).append(finding)
+    return strengths, improvements, plan
