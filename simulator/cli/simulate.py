@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
 
 from simulator.cli.common import fail, load_or_report
 from simulator.diagnostics import ScenarioError
@@ -24,6 +23,7 @@ from simulator.events import (
     StateChanged,
 )
 from simulator.policies import make_policy
+from simulator.scoring import Scorecard, score
 from simulator.simulation import simulate
 from simulator.store import LogError
 
@@ -65,7 +65,8 @@ def run(args: argparse.Namespace) -> int:
     except LogError as exc:
         return fail(str(exc))
     summary = result.summary()
-    extend_summary(summary, result)
+    card = score(loaded.scenario, result.events)
+    summary["score"] = card.model_dump(mode="json")
     if args.json:
         print(json.dumps(summary, indent=2, ensure_ascii=False))
         return 0
@@ -77,18 +78,17 @@ def run(args: argparse.Namespace) -> int:
         print(f"{format_clock(at)}  (policy) {type(command).__name__} rejected: {reason}")
     final = ", ".join(f"{name}={value:g}" for name, value in result.exercise.state.items())
     print(f"\n{len(result.events)} events; final state: {final or '(none)'}")
+    print(score_line(card))
     if result.log:
         print(f"log: {result.log}")
     return 0
 
 
-def extend_summary(summary: dict[str, Any], result: Any) -> None:
-    """Hook for later layers (scoring) to add to the JSON summary."""
-    for extender in SUMMARY_EXTENDERS:
-        extender(summary, result)
-
-
-SUMMARY_EXTENDERS: list[Any] = []
+def score_line(card: Scorecard) -> str:
+    """One line: overall share and rating, then each objective's rating."""
+    ratings = ", ".join(f"{o.id} {o.rating or '-'}" for o in card.objectives)
+    overall = f"{card.overall:.0%} ({card.overall_rating})" if card.overall_rating else "not rated"
+    return f"score: {overall}, {card.points:g}/{card.max_points:g} points; {ratings or 'no objectives'}"
 
 
 def describe(event: EventBase, *, include_state: bool = False) -> str | None:
