@@ -560,6 +560,8 @@ class Expectation(Model):
     """With `state`: test the final value, the peak, the lowest, or the value `at` a time."""
     at: Duration | None = None
     """With `state` and measure "at": the scenario time to test."""
+    corrective_action: str | None = None
+    """Improvement-plan text when the expectation is missed, e.g. "Add the coast guard to the spill call-out list"."""
 
     @property
     def kind(self) -> str:

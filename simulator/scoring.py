@@ -408,7 +408,7 @@ class _Scorer:
         max_points = 0.0 if status == "not_triggered" else exp.points
         points = fields.pop("earned", exp.points if status == "met" else 0.0)
         description = exp.description or self._describe(exp)
-        corrective = getattr(exp, "corrective_action", None) or self._corrective(exp, description)
+        corrective = exp.corrective_action or self._corrective(exp, description)
         return ExpectationResult(
             id=exp.id,
             objective=exp.objective,
