@@ -1,0 +1,306 @@
+"""Scoring on hand-played logs: exact points, reasons, evidence and ratings, read back from real SQLite files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from simulator.cli import main
+from simulator.commands import AnswerHotwash, CommandBase, Decide, Observe, OverrideRating, SendMessage
+from simulator.engine import Exercise
+from simulator.loader import LoadedScenario, load_text
+from simulator.scoring import Scorecard, rate, score
+from simulator.simulation import log_meta
+from simulator.store import EventStore
+
+SCENARIO = """\
+schema: tabletop/1
+id: score-drill
+title: Scoring drill
+domain: maritime
+duration: 30m
+teams:
+  - {id: port, name: Port Authority}
+  - {id: cg, name: Coast Guard}
+  - {id: navy, name: Navy}
+roles:
+  - {id: hm, name: Harbour master, team: port}
+  - {id: env, name: Environmental officer, team: port}
+  - {id: pcg, name: Coast guard duty officer, team: cg}
+  - {id: nav, name: Navy liaison, team: navy}
+state:
+  oil: {label: Oil, unit: t, initial: 2}
+dynamics:
+  - {id: leak, var: oil, every: 5m, change: 3, until: {chose: {decision: contain, option: boom}}}
+objectives:
+  - {id: contain, text: Contain the spill, capability: Environmental Response/Health and Safety}
+  - {id: inform, text: Inform partners, capability: Operational Coordination}
+injects:
+  - id: alarm
+    at: 0s
+    from: Control room
+    to: [hm, env]
+    channel: radio
+    title: Hose parted
+    decision:
+      id: contain
+      prompt: Contain how?
+      by: [port]
+      deadline: 10m
+      options:
+        - {id: boom, label: Deploy the boom}
+        - {id: wait, label: Wait for the contractor}
+  - {id: report, at: 5m, from: Workboat, to: [env], channel: radio, title: Sheen outside}
+  - id: never
+    when: {state: oil, above: 1000}
+    from: Patrol
+    to: [pcg]
+    channel: radio
+    title: Huge slick
+scoring:
+  expectations:
+    - {id: boom-fast, objective: contain, decision: contain, option: boom, by: [hm], after: alarm, within: 5m, points: 2}
+    - {id: oil-low, objective: contain, state: {state: oil, below: 10}, measure: final}
+    - {id: oil-peak, objective: contain, state: {state: oil, at_most: 5}, measure: peak}
+    - {id: tell-cg, objective: inform, message_to_any: [cg], by: [port], after: alarm, within: 10m, points: 2,
+       corrective_action: Put the coast guard on the spill call-out list.}
+    - {id: tell-both, objective: inform, message_to_all: [cg, navy], by: [port], within: 15m, points: 2}
+    - {id: answer-report, objective: inform, respond: report, within: 5m}
+    - {id: after-never, objective: inform, message_to_any: [navy], after: never, within: 5m}
+hotwash:
+  - {id: well, text: What went well?}
+"""
+
+
+@pytest.fixture(scope="module")
+def loaded() -> LoadedScenario:
+    return load_text(SCENARIO, "score-drill.yaml")
+
+
+def play(
+    loaded: LoadedScenario, tmp_path: Path, script: list[tuple[float, CommandBase]], after: list[CommandBase] = ()
+):
+    """Play commands at given times into a real log file, then read the log back and score it."""
+    path = tmp_path / "play.db"
+    with EventStore.create(path, log_meta(loaded, 0)) as store:
+        exercise = Exercise(loaded.scenario, sink=store.append, clock=lambda: 0.0)
+        exercise.start()
+        for at, command in script:
+            exercise.advance(at)
+            exercise.submit(command)
+        exercise.advance(float("inf"))
+        for command in after:
+            exercise.submit(command)
+    with EventStore(path) as store:
+        events = store.events()
+    return score(loaded.scenario, events), events
+
+
+def expectation(card: Scorecard, ident: str):
+    return next(e for o in card.objectives for e in o.expectations if e.id == ident)
+
+
+def seq_of(events, kind: str, **fields) -> int:
+    return next(e.seq for e in events if e.type == kind and all(getattr(e, k) == v for k, v in fields.items()))
+
+
+def test_on_time_play_earns_every_point_and_cites_its_events(loaded, tmp_path):
+    card, events = play(
+        loaded,
+        tmp_path,
+        [
+            (180, Decide(role="hm", decision="contain", option="boom", rationale="on site")),
+            (240, SendMessage(role="hm", to=["cg", "navy"], text="Spill at berth 7")),
+            (420, SendMessage(role="env", to=["hm"], text="Sheen seen")),
+        ],
+    )
+    boom = expectation(card, "boom-fast")
+    assert (boom.status, boom.met, boom.points, boom.max_points) == ("met", True, 2.0, 2.0)
+    assert boom.evidence == [seq_of(events, "decision_made", decision="contain")]
+    assert boom.reason == "hm chose boom at T+00:03:00, 3m after the trigger (2m to spare)"
+    message = seq_of(events, "message_sent", actor="hm")
+    tell = expectation(card, "tell-cg")
+    assert (tell.points, tell.evidence) == (2.0, [message])
+    assert tell.reason == "hm messaged pcg, nav at T+00:04:00, 4m after the trigger (6m to spare)"
+    both = expectation(card, "tell-both")
+    assert (both.status, both.points, both.evidence) == ("met", 2.0, [message])
+    answer = expectation(card, "answer-report")
+    assert (answer.status, answer.points, answer.done_t) == ("met", 1.0, 420.0)
+    assert answer.evidence == [seq_of(events, "message_sent", actor="env")]
+    # The leak stopped at 3m with one step of 3 t at 5m never happening: 2 t at the end, peak 2.
+    assert (expectation(card, "oil-low").points, expectation(card, "oil-peak").points) == (1.0, 1.0)
+    assert expectation(card, "oil-low").reason == "oil final 2 t, below 10 as needed"
+    never = expectation(card, "after-never")
+    assert (never.status, never.points, never.max_points) == ("not_triggered", 0.0, 0.0)
+    assert never.reason == "not applicable: never never happened"
+    assert [(o.id, o.points, o.max_points, o.auto_rating, o.rating) for o in card.objectives] == [
+        ("contain", 4.0, 4.0, "P", "P"),
+        ("inform", 5.0, 5.0, "P", "P"),
+    ]
+    assert (card.overall, card.overall_rating, card.points, card.max_points) == (1.0, "P", 9.0, 9.0)
+    assert card.improvement_plan == []
+    timing = card.decisions[0]
+    assert (timing.decision, timing.role, timing.time_to_decide, timing.allowed, timing.on_time) == (
+        "contain",
+        "hm",
+        180.0,
+        600.0,
+        True,
+    )
+    assert timing.rationale == "on site"
+
+
+def test_a_decision_three_minutes_late_says_by_how_much(loaded, tmp_path):
+    card, events = play(loaded, tmp_path, [(480, Decide(role="hm", decision="contain", option="boom"))])
+    boom = expectation(card, "boom-fast")
+    assert (boom.status, boom.points, boom.misses, boom.late_by) == ("missed", 0.0, ["too_late"], 180.0)
+    assert boom.reason == "too late by 3m (decided at T+00:08:00, due T+00:05:00)"
+    assert boom.evidence == [seq_of(events, "decision_made", decision="contain")]
+    # One leak step at 5m: 2 + 3 = 5 t, still within both thresholds.
+    assert [expectation(card, i).points for i in ("oil-low", "oil-peak")] == [1.0, 1.0]
+    contain = card.objectives[0]
+    assert (contain.points, contain.max_points, contain.share, contain.auto_rating) == (2.0, 4.0, 0.5, "M")
+    # The decision itself was within its 10-minute deadline.
+    assert (card.decisions[0].time_to_decide, card.decisions[0].on_time) == (480.0, True)
+
+
+def test_wrong_option_and_the_world_it_leads_to(loaded, tmp_path):
+    card, events = play(loaded, tmp_path, [(120, Decide(role="hm", decision="contain", option="wait"))])
+    boom = expectation(card, "boom-fast")
+    assert (boom.status, boom.misses, boom.points) == ("missed", ["wrong_option"], 0.0)
+    assert boom.reason == "wrong option: chose wait, expected boom"
+    # The leak runs on, a step every 5 minutes until the end at 30m: 2 + 5 × 3 = 17 t.
+    low = expectation(card, "oil-low")
+    assert (low.status, low.misses) == ("missed", ["state"])
+    assert low.reason == "oil final 17 t; needed below 10"
+    assert low.evidence == [max(e.seq for e in events if e.type == "state_changed")]
+    assert expectation(card, "oil-peak").reason == "oil peak 17 t; needed at most 5"
+    contain = card.objectives[0]
+    assert (contain.points, contain.share, contain.auto_rating) == (0.0, 0.0, "U")
+    outcome = card.outcomes[0]
+    assert (outcome.var, outcome.initial, outcome.final, outcome.peak, outcome.peak_t) == (
+        "oil",
+        2.0,
+        20.0,
+        20.0,
+        1800.0,
+    )
+
+
+def test_a_decision_by_the_wrong_role(loaded, tmp_path):
+    card, _ = play(loaded, tmp_path, [(60, Decide(role="env", decision="contain", option="boom"))])
+    boom = expectation(card, "boom-fast")
+    assert (boom.misses, boom.reason) == (["wrong_role"], "wrong role: decided by env, expected hm")
+
+
+def test_a_lapsed_decision_is_not_done(loaded, tmp_path):
+    card, events = play(loaded, tmp_path, [])
+    boom = expectation(card, "boom-fast")
+    assert boom.reason == "not done: decision contain lapsed at T+00:10:00 without a choice"
+    assert boom.evidence == [seq_of(events, "decision_opened"), seq_of(events, "decision_timed_out")]
+    assert (card.decisions[0].status, card.decisions[0].on_time) == ("timed_out", False)
+    assert expectation(card, "tell-cg").reason == "not done: no message to cg"
+    assert expectation(card, "answer-report").reason == "not done: no response to report"
+    assert card.overall == 0.0 and card.overall_rating == "U"
+
+
+def test_a_message_to_the_wrong_partner(loaded, tmp_path):
+    card, events = play(loaded, tmp_path, [(240, SendMessage(role="hm", to=["navy"], text="Spill"))])
+    tell = expectation(card, "tell-cg")
+    assert (tell.status, tell.misses, tell.points) == ("missed", ["wrong_partner"], 0.0)
+    assert tell.reason == "wrong partner: messages went to nav, none to cg"
+    assert tell.evidence == [seq_of(events, "message_sent")]
+    both = expectation(card, "tell-both")
+    assert (both.status, both.points, both.max_points) == ("partial", 1.0, 2.0)
+    assert both.reason == "reached 1 of 2; partners not informed in time: cg (cg: not done: no message to cg)"
+    # The plan takes the author's corrective action and names who is responsible.
+    item = next(i for i in card.improvement_plan if i.expectation == "tell-cg")
+    assert (item.action, item.capability, item.responsible, item.due) == (
+        "Put the coast guard on the spill call-out list.",
+        "Operational Coordination",
+        "Port Authority",
+        "to be agreed",
+    )
+    assert card.coordination.never_informed == ["port", "cg"]
+    link = card.coordination.links[0]
+    assert (link.from_team, link.to_team, link.messages, link.delay) == ("port", "navy", 1, 240.0)
+
+
+def test_a_late_message_and_one_from_the_wrong_role(loaded, tmp_path):
+    card, _ = play(
+        loaded,
+        tmp_path,
+        [
+            (300, SendMessage(role="pcg", to=["nav"], text="We heard")),
+            (780, SendMessage(role="env", to=["cg"], text="Spill")),
+        ],
+    )
+    tell = expectation(card, "tell-cg")
+    assert (tell.misses, tell.late_by) == (["too_late"], 180.0)
+    assert tell.reason == "too late by 3m: env messaged pcg at T+00:13:00, due T+00:10:00"
+    answer = expectation(card, "answer-report")
+    # env answered 8 minutes after the report; pcg's earlier message is not a recipient's.
+    assert answer.reason == "too late by 3m: env messaged pcg at T+00:13:00, due T+00:10:00"
+
+
+def test_override_observations_and_hot_wash(loaded, tmp_path):
+    card, events = play(
+        loaded,
+        tmp_path,
+        [(120, Decide(role="hm", decision="contain", option="wait"))],
+        after=[
+            Observe(text="Clear | calm radio <b>discipline</b>", objective="inform", kind="strength"),
+            Observe(text="No boom plan", objective="contain", kind="improvement"),
+            OverrideRating(objective="contain", rating="M", reason="The contractor was a real option"),
+            AnswerHotwash(role="hm", question="well", answer="Radio calls"),
+        ],
+    )
+    contain = card.objectives[0]
+    assert (contain.auto_rating, contain.rating, contain.override_reason) == (
+        "U",
+        "M",
+        "The contractor was a real option",
+    )
+    assert contain.override_seq == seq_of(events, "rating_overridden")
+    assert [f.text for f in card.strengths if f.source == "observation"] == ["Clear | calm radio <b>discipline</b>"]
+    assert [(f.text, f.capability) for f in card.improvements if f.source == "observation"] == [
+        ("No boom plan", "Environmental Response/Health and Safety")
+    ]
+    assert [(o.kind, o.objective) for o in card.observations] == [("strength", "inform"), ("improvement", "contain")]
+    assert [(a.role, a.answer) for a in card.hotwash[0].answers] == [("hm", "Radio calls")]
+
+
+def test_ratings_follow_the_thresholds():
+    from simulator.schema import RatingThresholds
+
+    thresholds = RatingThresholds(P=0.85, S=0.6, M=0.3)
+    assert [rate(s, thresholds) for s in (1.0, 0.85, 0.84, 0.6, 0.3, 0.29, 0.0, None)] == [
+        "P",
+        "P",
+        "S",
+        "S",
+        "M",
+        "U",
+        "U",
+        None,
+    ]
+
+
+def test_scoring_is_pure_and_json_stable(loaded, tmp_path):
+    card, events = play(loaded, tmp_path, [(180, Decide(role="hm", decision="contain", option="boom"))])
+    again = score(loaded.scenario, events)
+    assert again == card
+    assert json.dumps(again.model_dump(mode="json"), sort_keys=True) == json.dumps(
+        card.model_dump(mode="json"), sort_keys=True
+    )
+
+
+def test_simulate_json_has_the_score(capsys):
+    assert main(["simulate", "port-drill", "--policy", "model", "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["score"]["overall"] == 1.0
+    assert [(o["id"], o["rating"]) for o in summary["score"]["objectives"]] == [("contain", "P"), ("inform", "P")]
+    assert main(["simulate", "port-drill", "--policy", "none"]) == 0
+    assert "score: 0% (U), 0/5 points; contain U, inform U" in capsys.readouterr().out
