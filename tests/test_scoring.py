@@ -183,9 +183,9 @@ def test_wrong_option_and_the_world_it_leads_to(loaded, tmp_path):
     assert (outcome.var, outcome.initial, outcome.final, outcome.peak, outcome.peak_t) == (
         "oil",
         2.0,
-        20.0,
-        20.0,
-        1800.0,
+        17.0,
+        17.0,
+        1500.0,
     )
 
 
