@@ -15,6 +15,7 @@ COMMAND_MODULES = (
     "simulator.cli.lint",
     "simulator.cli.schema",
     "simulator.cli.simulate",
+    "simulator.cli.sweep",
 )
 
 Registrar = Callable[[argparse._SubParsersAction], None]
