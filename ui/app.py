@@ -1,0 +1,176 @@
+"""The room-mode application: exercise control and every role in one terminal, over one session."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+
+from simulator.commands import AnswerHotwash, CommandBase, EndExercise
+from simulator.engine import CommandError
+from simulator.events import EventBase
+from simulator.session import Session
+from simulator.visibility import FACILITATOR, can_see
+from ui.dialogs import ConfirmDialog, HelpScreen, HotwashDialog, RolePicker
+from ui.screens.debrief import DebriefScreen
+from ui.screens.facilitator import FacilitatorScreen
+from ui.screens.participant import ParticipantScreen
+
+
+class TabletopApp(App):
+    """Consoles for a live session. `live=False` leaves the clock to the caller (tests, snapshots)."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "Tabletop"
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
+    BINDINGS = [
+        Binding("r", "pick_role", "Role"),
+        Binding("question_mark", "help", "Help"),
+        Binding("ctrl+t", "toggle_theme", "Theme", show=False),
+        Binding("ctrl+q", "quit", "Quit", priority=True),
+    ]
+
+    def __init__(self, session: Session, *, live: bool = True) -> None:
+        super().__init__()
+        self.session = session
+        self.live = live
+        self.consoles: dict[str, Screen] = {}
+        self.viewer = FACILITATOR
+        self._ended_seen = False
+
+    def on_mount(self) -> None:
+        self.theme = "textual-dark"
+        self.session.subscribe(FACILITATOR, self._on_events)
+        self.action_show(FACILITATOR)
+        if self.live:
+            self.session.launch()
+            self.set_interval(0.25, self.refresh_clock)
+
+    def on_unmount(self) -> None:
+        self.session.close()
+
+    # ----------------------------------------------------------------- session
+
+    def _on_events(self, events: list[EventBase]) -> None:
+        for viewer, screen in self.consoles.items():
+            if not screen.is_mounted:
+                continue
+            seen = events if viewer == FACILITATOR else [e for e in events if can_see(self.session.scenario, viewer, e)]
+            if seen:
+                screen.add_events(seen)  # type: ignore[attr-defined]
+        if self.session.ended and not self._ended_seen:
+            self._ended_seen = True
+            self.notify("The exercise has ended. Press e for the hot wash and debrief.", title="Ended", timeout=10)
+
+    def refresh_clock(self) -> None:
+        """Redraw the clocks and countdowns of the visible console."""
+        refresh = getattr(self.screen, "refresh_clock", None)
+        if refresh is not None:
+            refresh()
+
+    def act(self, step: Callable[[], object]) -> bool:
+        """Run a session clock step, reporting refusals as notifications."""
+        try:
+            step()
+        except CommandError as exc:
+            self.notify(str(exc), severity="error")
+            return False
+        self.refresh_clock()
+        return True
+
+    def submit(self, actor: str, command: CommandBase) -> bool:
+        """Send a command to the session; a refusal is shown, not raised."""
+        try:
+            self.session.submit(actor, command)
+        except CommandError as exc:
+            self.notify(str(exc), title="Not sent", severity="error")
+            return False
+        return True
+
+    # ----------------------------------------------------------------- consoles
+
+    def console_for(self, viewer: str) -> Screen:
+        """The console for a viewer, created on first use and kept."""
+        screen = self.consoles.get(viewer)
+        if screen is None:
+            if viewer == FACILITATOR:
+                screen = FacilitatorScreen(self.session)
+            else:
+                screen = ParticipantScreen(self.session, viewer)
+            self.consoles[viewer] = screen
+            self.install_screen(screen, name=f"console:{viewer}")
+        return screen
+
+    def action_show(self, viewer: str) -> None:
+        """Switch the room console to a viewer."""
+        self.console_for(viewer)
+        self.viewer = viewer
+        if len(self.screen_stack) <= 1:
+            self.push_screen(f"console:{viewer}")
+        else:
+            self.switch_screen(f"console:{viewer}")
+
+    def action_pick_role(self) -> None:
+        def chosen(viewer: str | None) -> None:
+            if viewer is not None:
+                self.action_show(viewer)
+
+        self.push_screen(RolePicker(self.session.scenario, self.viewer), chosen)
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen())
+
+    def action_toggle_theme(self) -> None:
+        self.theme = "textual-light" if self.theme == "textual-dark" else "textual-dark"
+
+    # ----------------------------------------------------------------- ending
+
+    def action_end_exercise(self) -> None:
+        """Confirm, end, hot wash, debrief (or straight to the hot wash if it already ended)."""
+        if self.session.ended:
+            self._hotwash()
+            return
+
+        def confirmed(yes: bool | None) -> None:
+            if yes and self.submit(FACILITATOR, EndExercise()):
+                self._hotwash()
+
+        self.push_screen(
+            ConfirmDialog("End the exercise now?", "The clock stops and the hot wash begins.", ok="End"), confirmed
+        )
+
+    def _hotwash(self) -> None:
+        def answered(answers: dict[str, str] | None) -> None:
+            for question, answer in (answers or {}).items():
+                self.submit(FACILITATOR, AnswerHotwash(role=FACILITATOR, question=question, answer=answer))
+            self.show_debrief()
+
+        if self.session.scenario.hotwash:
+            self.push_screen(HotwashDialog(self.session.scenario), answered)
+        else:
+            self.show_debrief()
+
+    def show_debrief(self) -> None:
+        """Open the debrief, scored from the log so far."""
+        self.push_screen(DebriefScreen(self.session))
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        session = self.session
+        yield SystemCommand("Start / pause the clock", "Start, pause or resume scenario time", session.toggle)
+        yield SystemCommand("Faster", "Next speed preset up", session.faster)
+        yield SystemCommand("Slower", "Next speed preset down", session.slower)
+        yield SystemCommand("Jump to next inject", "Skip ahead to the next inject", session.jump_to_next)
+        yield SystemCommand(
+            "Exercise control", "Switch to the facilitator console", lambda: self.action_show(FACILITATOR)
+        )
+        for role in session.scenario.roles:
+            yield SystemCommand(
+                f"Console: {role.name}",
+                f"Switch to the {role.id} participant console",
+                lambda role=role.id: self.action_show(role),  # type: ignore[misc]
+            )
+        yield SystemCommand("End exercise", "End, hot wash and debrief", self.action_end_exercise)
+        yield SystemCommand("Help", "Keys and what they do", self.action_help)

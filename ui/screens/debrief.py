@@ -1,0 +1,179 @@
+"""The debrief: ratings per objective, missed expectations, strengths, improvements and AAR export."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+from pathlib import Path
+from typing import Any
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Button, DataTable, Footer, Header, Static
+
+from simulator.session import Session
+from ui.text import literal, one_line
+
+RATING_STYLE = {"P": "bold green", "S": "bold cyan", "M": "bold yellow", "U": "bold red"}
+RATING_WORDS = {
+    "P": "Performed without challenges",
+    "S": "Performed with some challenges",
+    "M": "Performed with major challenges",
+    "U": "Unable to be performed",
+}
+
+
+def scorecard(session: Session) -> Any | None:
+    """The scorecard of the session's log so far, or None if scoring is unavailable."""
+    try:
+        from simulator.scoring import score
+    except ImportError:
+        return None
+    return score(session.scenario, session.exercise.events)
+
+
+def export(log: Path, fmt: str, out: Path, card: Any | None) -> str:
+    """Write the AAR; returns a one-line outcome. Uses the `report` command when it is available."""
+    from simulator.cli import build_parser, main
+
+    parser = build_parser()
+    commands = next((a.choices for a in parser._actions if hasattr(a, "choices") and a.choices), {})
+    if "report" in commands:
+        err = io.StringIO()
+        with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+            status = main(["report", str(log), "--format", fmt, "-o", str(out)])
+        return f"AAR written to {out}" if status == 0 else f"report failed: {one_line(err.getvalue(), 200)}"
+    if fmt == "json" and card is not None:
+        out.write_text(card.model_dump_json(indent=2), encoding="utf-8")
+        return f"Scorecard written to {out}"
+    return f"The {fmt} report is not available in this build; try: tabletop report {log} --format {fmt}"
+
+
+class DebriefScreen(Screen):
+    """After the exercise: how each objective went and why."""
+
+    BINDINGS = [
+        Binding("M", "export('md')", "Markdown"),
+        Binding("H", "export('html')", "HTML"),
+        Binding("J", "export('json')", "JSON"),
+        Binding("escape", "back", "Back"),
+    ]
+
+    def __init__(self, session: Session) -> None:
+        super().__init__(name="debrief")
+        self.session = session
+        self.card = scorecard(session)
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(self._headline(), id="debrief-headline")
+        yield DataTable(id="objectives", cursor_type="row", zebra_stripes=True)
+        with VerticalScroll(id="findings"):
+            yield Static(self._findings(), id="findings-body")
+        with Horizontal(id="export-bar"):
+            yield Static(self._log_line(), id="log-line")
+            yield Button("Markdown", id="export-md")
+            yield Button("HTML", id="export-html", variant="primary")
+            yield Button("JSON", id="export-json")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title = self.session.scenario.title
+        self.sub_title = "Debrief"
+        table = self.query_one("#objectives", DataTable)
+        table.add_column("Objective", width=34)
+        table.add_column("Capability", width=30)
+        table.add_column("Points", width=9)
+        table.add_column("Auto", width=5)
+        table.add_column("Rating", width=38)
+        if self.card is None:
+            return
+        for objective in self.card.objectives:
+            table.add_row(
+                literal(one_line(objective.text, 80)),
+                literal(one_line(objective.capability, 60)),
+                f"{objective.points:g}/{objective.max_points:g}",
+                _rating(objective.auto_rating, short=True),
+                _rating(objective.rating),
+                key=objective.id,
+            )
+
+    def _headline(self) -> Text:
+        card = self.card
+        if card is None:
+            return Text("Scoring is not available in this build.", style="bold red")
+        text = Text("Overall: ", style="bold")
+        text.append_text(_rating(card.overall_rating))
+        text.append(f"   {card.points:g} of {card.max_points:g} points ({card.overall:.0%})")
+        if card.end_reason:
+            text.append("   ended: ", style="dim")
+            text.append_text(literal(card.end_reason, "dim"))
+        return text
+
+    def _findings(self) -> Text:
+        card = self.card
+        if card is None:
+            return Text("")
+        text = Text()
+        missed = [e for o in card.objectives for e in o.expectations if not e.met]
+        text.append("Missed expectations\n", style="bold underline")
+        if not missed:
+            text.append("None.\n", style="dim")
+        for exp in missed:
+            text.append("✘ ", style="bold red")
+            text.append_text(literal(exp.description or exp.id, "bold"))
+            text.append(" — ")
+            text.append_text(literal(exp.reason))
+            text.append(f"  (events {', '.join(map(str, exp.evidence[:5])) or 'none'})\n", style="dim")
+        for heading, items, mark, style in (
+            ("Top strengths", card.strengths, "✔ ", "bold green"),
+            ("Areas for improvement", card.improvements, "▲ ", "bold yellow"),
+        ):
+            text.append(f"\n{heading}\n", style="bold underline")
+            if not items:
+                text.append("None recorded.\n", style="dim")
+            for finding in items[:5]:
+                text.append(mark, style=style)
+                text.append_text(literal(finding.text))
+                if finding.capability:
+                    text.append("  ")
+                    text.append_text(literal(finding.capability, "dim"))
+                text.append("\n")
+        return text
+
+    def _log_line(self) -> Text:
+        log = self.session.log_path
+        return literal(f"Log: {log}" if log is not None else "No log file (not recorded)", "dim")
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id and event.button.id.startswith("export-"):
+            self.action_export(event.button.id.removeprefix("export-"))
+
+    def action_export(self, fmt: str) -> None:
+        log = self.session.log_path
+        if log is None:
+            self.notify("This session has no log file to report on.", severity="error")
+            return
+        self._export(log, fmt)
+
+    @work(thread=True, exclusive=True)
+    def _export(self, log: Path, fmt: str) -> None:
+        out = log.with_suffix(f".aar.{fmt}")
+        message = export(log, fmt, out, self.card)
+        failed = not message.startswith(("AAR", "Scorecard"))
+        self.app.call_from_thread(self.notify, message, severity="error" if failed else "information", timeout=8)
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+
+def _rating(rating: str | None, short: bool = False) -> Text:
+    if rating is None:
+        return Text("—", style="dim")
+    if short:
+        return Text(rating, style=RATING_STYLE.get(rating, ""))
+    return Text(f"{rating} · {RATING_WORDS.get(rating, '')}", style=RATING_STYLE.get(rating, ""))

@@ -1,0 +1,208 @@
+"""A participant's console: inbox, inject detail, decisions, messages, situation board and own actions."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Header, RichLog, Static, TabbedContent, TabPane
+
+from simulator.commands import Decide
+from simulator.events import EventBase
+from simulator.session import Session
+from simulator.visibility import state_visible_to
+from ui.describe import feed_line
+from ui.dialogs import ChoiceDialog, ComposeDialog, DecisionDialog
+from ui.text import clock, countdown, literal
+from ui.widgets.clock import ClockBar
+from ui.widgets.inbox import Inbox, InboxItem
+from ui.widgets.state_board import StateBoard
+
+
+class ParticipantScreen(Screen):
+    """What one role sees and does."""
+
+    BINDINGS = [
+        Binding("d", "decide", "Decide"),
+        Binding("m", "message", "Message"),
+        Binding("c", "channel", "Channel"),
+        Binding("1", "tab('inbox')", "Inbox", show=False),
+        Binding("2", "tab('situation')", "Situation", show=False),
+        Binding("3", "tab('actions')", "My actions", show=False),
+    ]
+
+    def __init__(self, session: Session, role: str) -> None:
+        super().__init__(name=role)
+        self.session = session
+        self.viewer = role
+        self.role = session.scenario.role(role)
+        self.opened: InboxItem | None = None
+
+    def compose(self) -> ComposeResult:
+        scenario = self.session.scenario
+        team = scenario.team(self.role.team).name
+        yield Header()
+        yield ClockBar(self.session, f"{self.role.name} · {team}")
+        with TabbedContent(initial="inbox"):
+            with TabPane("Inbox", id="inbox"):
+                with Horizontal():
+                    yield Inbox(self.viewer, id="inbox-table")
+                    with VerticalScroll(id="detail"):
+                        yield Static(Text("Nothing selected.", style="dim"), id="detail-body")
+            with TabPane("Situation", id="situation"):
+                initial = {
+                    name: var.initial
+                    for name, var in scenario.state.items()
+                    if state_visible_to(scenario, name, self.viewer)
+                }
+                yield StateBoard(scenario, initial, id="role-state")
+                yield Static("", id="pending")
+            with TabPane("My actions", id="actions"):
+                yield RichLog(wrap=True, markup=False, highlight=False, id="own-log")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title = self.session.scenario.title
+        self.sub_title = self.role.name
+        self.add_events(self.session.events_for(self.viewer), quiet=True)
+
+    # ----------------------------------------------------------------- updates
+
+    def add_events(self, events: list[EventBase], quiet: bool = False) -> None:
+        """New events this role may see."""
+        inbox = self.query_one(Inbox)
+        arrived = inbox.add_events(events)
+        self.query_one(StateBoard).add_events(events)
+        own = self.query_one("#own-log", RichLog)
+        for event in events:
+            if event.actor == self.viewer:
+                own.write(feed_line(event, self.session.scenario))
+        if arrived and not quiet and self.is_current:
+            self.notify(f"{arrived} new in the inbox", timeout=3)
+        if inbox.row_count and self.opened is None:
+            self._open(inbox.current())
+        self.refresh_clock()
+
+    def refresh_clock(self) -> None:
+        """Clock tick: redraw the clock, the open item's countdown and the pending decisions."""
+        self.query_one(ClockBar).refresh_clock()
+        self._show_detail()
+        self._show_pending()
+
+    def on_inbox_opened(self, message: Inbox.Opened) -> None:
+        self._open(message.item)
+
+    def _open(self, item: InboxItem | None) -> None:
+        self.opened = item
+        if item is not None:
+            self.query_one(Inbox).mark_read(item)
+        self._show_detail()
+
+    def _show_detail(self) -> None:
+        item = self.opened
+        body = self.query_one("#detail-body", Static)
+        if item is None:
+            body.update(Text("Nothing selected.", style="dim"))
+            return
+        text = literal(item.title, "bold")
+        text.append("\n")
+        text.append(f"{clock(item.t)} · {item.channel} · {item.priority}\n", style="dim")
+        text.append("From: ", style="dim")
+        text.append_text(literal(item.sender))
+        text.append("\nTo: ", style="dim")
+        text.append(", ".join(item.to))
+        text.append("\n\n")
+        text.append_text(literal(item.body))
+        for attachment in item.attachments:
+            text.append("\n\n── Attachment: ", style="bold")
+            text.append_text(literal(attachment.get("name", ""), "bold"))
+            text.append(" ──\n", style="bold")
+            text.append_text(literal(attachment.get("text", "")))
+        if item.decision:
+            text.append("\n\n")
+            text.append_text(self._decision_status(item.decision))
+        body.update(text)
+
+    def _decision_status(self, decision: str) -> Text:
+        record = self.session.exercise.decisions.get(decision)
+        if record is None:
+            return Text("")
+        if record.status == "made":
+            who = "You" if record.role == self.viewer else record.role
+            return Text(f"✔ Decided: {who} chose “{record.option}” at {clock(record.decided_at or 0)}", "bold green")
+        if record.status == "timed_out":
+            return Text("✘ The deadline lapsed without a decision.", "bold red")
+        if self.viewer not in record.by:
+            return Text(f"Decision for {', '.join(record.by)}.", "dim")
+        left = ""
+        if record.deadline is not None:
+            left = f" — {countdown(record.deadline - self.session.scenario_time())} left"
+        return Text(f"⚑ Decision needed{left}. Press d to decide.", "bold yellow")
+
+    def _show_pending(self) -> None:
+        pending = [r for r in self.session.decisions_for(self.viewer) if r.status == "open"]
+        text = Text("Open decisions\n", style="bold")
+        if not pending:
+            text.append("None.", style="dim")
+        now = self.session.scenario_time()
+        for record in pending:
+            _, spec = self.session.scenario.decision(record.id)
+            left = countdown(record.deadline - now) if record.deadline is not None else "no deadline"
+            text.append(f"• {left:>8}  ", style="bold yellow")
+            text.append_text(literal(spec.prompt))
+            text.append("\n")
+        self.query_one("#pending", Static).update(text)
+
+    # ----------------------------------------------------------------- actions
+
+    def action_tab(self, tab: str) -> None:
+        self.query_one(TabbedContent).active = tab
+
+    def action_decide(self) -> None:
+        decision = self._decision_to_take()
+        if decision is None:
+            self.notify("No open decision for you on this item.", severity="warning")
+            return
+
+        def send(result: tuple[str, str] | None) -> None:
+            if result is None:
+                return
+            option, rationale = result
+            command = Decide(role=self.viewer, decision=decision, option=option, rationale=rationale)
+            if self.app.submit(self.viewer, command):  # type: ignore[attr-defined]
+                self.notify(f"Decision recorded: {option}", title="Sent", timeout=4)
+                self._show_detail()
+
+        self.app.push_screen(DecisionDialog(self.session, self.viewer, decision), send)
+
+    def _decision_to_take(self) -> str | None:
+        # The open item's decision first, else the oldest open decision for this role.
+        item = self.opened
+        records = self.session.exercise.decisions
+        if item is not None and item.decision:
+            record = records.get(item.decision)
+            if record is not None and record.status == "open" and self.viewer in record.by:
+                return item.decision
+        pending = [r for r in self.session.decisions_for(self.viewer) if r.status == "open"]
+        return pending[0].id if pending else None
+
+    def action_message(self) -> None:
+        def send(command: object) -> None:
+            if command is not None and self.app.submit(self.viewer, command):  # type: ignore[attr-defined]
+                self.notify("Message sent.")
+
+        self.app.push_screen(ComposeDialog(self.session.scenario, self.viewer), send)
+
+    def action_channel(self) -> None:
+        inbox = self.query_one(Inbox)
+        choices = [(Text("All channels"), "all")] + [(literal(c), c) for c in inbox.channels()]
+
+        def chosen(value: str | None) -> None:
+            if value is not None:
+                inbox.set_channel(value)
+                self.opened = None
+                self._open(inbox.current())
+
+        self.app.push_screen(ChoiceDialog("Show channel", choices, inbox.channel), chosen)
