@@ -299,7 +299,7 @@ def number(value: float) -> str:
 
 
 def _late(by: float) -> str:
-    return f"too late by {format_duration(by)}"
+    return f"too late by {format_duration(round(by))}"
 
 
 class _Log:
@@ -767,10 +767,10 @@ def _base(exp: Expectation, start: float, due: float | None, trigger: EventBase 
 
 
 def _in_time(t: float, start: float, due: float | None) -> str:
-    took = format_duration(t - start)
+    took = format_duration(round(t - start))
     if due is None:
         return f", {took} after the trigger"
-    return f", {took} after the trigger ({format_duration(due - t)} to spare)"
+    return f", {took} after the trigger ({format_duration(round(due - t))} to spare)"
 
 
 def _action(event: EventBase) -> str:

@@ -15,7 +15,10 @@ COMMAND_MODULES = (
     "simulator.cli.lint",
     "simulator.cli.schema",
     "simulator.cli.simulate",
+    "simulator.cli.report",
     "simulator.cli.sweep",
+    "simulator.cli.new",
+    "simulator.cli.msel",
 )
 
 Registrar = Callable[[argparse._SubParsersAction], None]

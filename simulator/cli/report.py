@@ -1,0 +1,55 @@
+"""`tabletop report LOG.db`: the after-action report of an exercise log, as Markdown, HTML or JSON."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from simulator.cli.common import fail
+from simulator.diagnostics import ScenarioError
+from simulator.report import DEFAULT_APPENDIX, FORMATS, build_report, read_log, render
+from simulator.store import LogError
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("report", help="write the after-action report (AAR/IP) of an exercise log")
+    parser.add_argument("log", metavar="LOG.db", help="exercise log (SQLite) written by a run")
+    parser.add_argument("--format", choices=FORMATS, help="md, html or json (default: from -o's suffix, else md)")
+    parser.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
+    parser.add_argument(
+        "--appendix",
+        type=int,
+        default=DEFAULT_APPENDIX,
+        metavar="N",
+        help=f"events listed in the Markdown and HTML appendix (default {DEFAULT_APPENDIX}; -1 for all)",
+    )
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    fmt = args.format
+    if fmt is None:
+        suffix = Path(args.output).suffix.lower().lstrip(".") if args.output else ""
+        fmt = {"htm": "html", "html": "html", "json": "json"}.get(suffix, "md")
+    try:
+        loaded, events, meta = read_log(args.log)
+    except LogError as exc:
+        return fail(str(exc))
+    except ScenarioError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return fail(f"{args.log}: the scenario stored in the log is not valid")
+    report = build_report(loaded.scenario, events, meta)
+    text = render(report, fmt, appendix_limit=None if args.appendix < 0 else args.appendix)
+    if args.output:
+        try:
+            Path(args.output).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            return fail(f"{args.output}: {exc.strerror or exc}")
+        print(
+            f"{args.output}: {fmt} report of {len(events)} events; overall {report.score.overall:.0%}", file=sys.stderr
+        )
+    else:
+        sys.stdout.write(text)
+    return 0

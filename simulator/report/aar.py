@@ -1,0 +1,217 @@
+"""The after-action report model: overview, scorecard, timeline and event log of one exercise, built from its log."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict
+
+from simulator.events import EventBase
+from simulator.loader import LoadedScenario, load_text
+from simulator.schema import Scenario
+from simulator.scoring import Scorecard, score
+from simulator.store import EventStore, LogError
+
+FORMAT = "tabletop-aar/1"
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class Participant(_Frozen):
+    """A role at the table and the team it plays for."""
+
+    id: str
+    name: str
+    team: str
+    team_name: str
+
+
+class TeamInfo(_Frozen):
+    """An agency, nation or organisation taking part."""
+
+    id: str
+    name: str
+    kind: str
+    nation: str | None
+
+
+class PaceChange(_Frozen):
+    """A clock change the facilitator made."""
+
+    seq: int
+    t: float
+    action: str
+    pace: float
+
+
+class Overview(_Frozen):
+    """Exercise overview: what was played, by whom, when, for how long and at what pace."""
+
+    scenario: str
+    title: str
+    domain: str
+    summary: str
+    in_world_start: str | None
+    """In-world date and time at scenario time 0 (ISO 8601), if the scenario sets one."""
+    date: str | None
+    """Date the log was created (UTC, ISO 8601), from the log's metadata."""
+    teams: list[TeamInfo]
+    roles: list[Participant]
+    planned_duration: float
+    ended_t: float
+    end_reason: str | None
+    pace: float
+    """The scenario's default pace (scenario seconds per real second)."""
+    pace_changes: list[PaceChange]
+    mode: str
+    """"headless run …, policy NAME" for a simulated run, else "facilitated"."""
+    seed: str | None
+    sha256: str | None
+    events: int
+
+
+class TimelineEntry(_Frozen):
+    """A significant event, in words, with the roles whose lane it belongs to."""
+
+    seq: int
+    t: float
+    kind: str
+    """inject, decision, decided, timeout, message, state, observation, override, hotwash, cancelled, end."""
+    actor: str
+    lanes: list[str]
+    text: str
+
+
+@dataclass(frozen=True)
+class Report:
+    """Everything an after-action report shows. `events` is the full log, kept as events (cheap to hold)."""
+
+    scenario: Scenario
+    overview: Overview
+    score: Scorecard
+    timeline: list[TimelineEntry]
+    events: Sequence[EventBase]
+
+
+def read_log(path: str | Path) -> tuple[LoadedScenario, list[EventBase], dict[str, str]]:
+    """The scenario (from the log's own copy), events and metadata of a log file."""
+    with EventStore(path) as store:
+        meta = store.meta()
+        events = store.events()
+    source = meta.get("scenario_source")
+    if not source:
+        raise LogError(f"{path}: the log holds no scenario source; it cannot be scored on its own")
+    loaded = load_text(source, meta.get("scenario_path") or "<log>")
+    return loaded, events, meta
+
+
+def build_report(scenario: Scenario, events: Sequence[EventBase], meta: dict[str, str] | None = None) -> Report:
+    """The report of an event log. Pure in (scenario, events, meta): the same log gives the same report."""
+    meta = meta or {}
+    card = score(scenario, events)
+    return Report(
+        scenario=scenario,
+        overview=_overview(scenario, events, meta, card),
+        score=card,
+        timeline=timeline(scenario, events),
+        events=events,
+    )
+
+
+def _overview(scenario: Scenario, events: Sequence[EventBase], meta: dict[str, str], card: Scorecard) -> Overview:
+    teams = {t.id: t for t in scenario.teams}
+    created = meta.get("created")
+    date = None
+    if created:
+        try:
+            date = dt.datetime.fromtimestamp(float(created), dt.UTC).date().isoformat()
+        except ValueError:
+            date = None
+    policy = meta.get("policy")
+    return Overview(
+        scenario=scenario.id,
+        title=scenario.title,
+        domain=scenario.domain,
+        summary=scenario.summary.strip(),
+        in_world_start=scenario.start.isoformat() if scenario.start is not None else None,
+        date=date,
+        teams=[TeamInfo(id=t.id, name=t.name, kind=t.kind, nation=t.nation) for t in scenario.teams],
+        roles=[
+            Participant(id=r.id, name=r.name, team=r.team, team_name=teams[r.team].name if r.team in teams else r.team)
+            for r in scenario.roles
+        ],
+        planned_duration=scenario.duration,
+        ended_t=card.ended_t,
+        end_reason=card.end_reason,
+        pace=scenario.pace,
+        pace_changes=[
+            PaceChange(seq=e.seq, t=e.t, action=e.action, pace=e.pace)  # type: ignore[attr-defined]
+            for e in events
+            if e.type == "clock_changed"  # type: ignore[attr-defined]
+        ],
+        mode=f"headless run as fast as possible, policy {policy}" if policy else "facilitated",
+        seed=meta.get("seed"),
+        sha256=meta.get("scenario_sha256"),
+        events=len(events),
+    )
+
+
+def timeline(scenario: Scenario, events: Sequence[EventBase]) -> list[TimelineEntry]:
+    """The significant events in words; dynamic state steps are left out (the state chart shows them)."""
+    entries: list[TimelineEntry] = []
+    for e in events:
+        line = describe(e)
+        if line is not None:
+            kind, lanes, text = line
+            entries.append(TimelineEntry(seq=e.seq, t=e.t, kind=kind, actor=e.actor, lanes=lanes, text=text))
+    return entries
+
+
+def describe(e: EventBase) -> tuple[str, list[str], str] | None:
+    """(kind, lanes, text) for a significant event, None for the rest."""
+    kind = e.type  # type: ignore[attr-defined]
+    if kind == "inject_delivered":
+        return "inject", list(e.to), f"{e.inject}: {e.sender} → {', '.join(e.to)} [{e.channel}] {e.title}"  # type: ignore[attr-defined]
+    if kind == "decision_opened":
+        return "decision", list(e.by), f"decision {e.decision} opened for {', '.join(e.by)}: {e.prompt}"  # type: ignore[attr-defined]
+    if kind == "decision_made":
+        return "decided", [e.actor], f"{e.actor} chose {e.option} at {e.decision}"  # type: ignore[attr-defined]
+    if kind == "decision_timed_out":
+        return "timeout", [], f"decision {e.decision} lapsed without a choice"  # type: ignore[attr-defined]
+    if kind == "message_sent":
+        return "message", [e.actor], f"{e.actor} → {', '.join(e.to)}: {e.text}"  # type: ignore[attr-defined]
+    if kind == "state_changed":
+        if e.cause.startswith("dynamic:"):  # type: ignore[attr-defined]
+            return None
+        return "state", [], f"{e.var} {e.previous:g} → {e.value:g} ({e.cause})"  # type: ignore[attr-defined]
+    if kind == "observation":
+        return "observation", [], f"{e.kind}: {e.text}"  # type: ignore[attr-defined]
+    if kind == "rating_overridden":
+        return "override", [], f"{e.objective} rated {e.rating}: {e.reason}"  # type: ignore[attr-defined]
+    if kind == "hotwash_answered":
+        return "hotwash", [e.actor], f"{e.question}: {e.answer}"  # type: ignore[attr-defined]
+    if kind == "inject_cancelled":
+        return "cancelled", [], f"{e.inject} cancelled"  # type: ignore[attr-defined]
+    if kind == "exercise_ended":
+        return "end", [], e.reason  # type: ignore[attr-defined]
+    if kind == "clock_changed":
+        return "clock", [], f"clock {e.action} (pace {e.pace:g}×)"  # type: ignore[attr-defined]
+    return None
+
+
+def event_line(e: EventBase) -> str:
+    """Any event in words, for the appendix."""
+    line = describe(e)
+    if line is not None:
+        return line[2]
+    kind = e.type  # type: ignore[attr-defined]
+    if kind == "state_changed":
+        return f"{e.var} {e.previous:g} → {e.value:g} ({e.cause})"  # type: ignore[attr-defined]
+    if kind == "exercise_started":
+        return f"{e.title} (seed {e.seed})"  # type: ignore[attr-defined]
+    return kind

@@ -1,0 +1,164 @@
+"""Renderers of the after-action report: Markdown and HTML through Jinja templates, and the stable JSON form.
+
+JSON structure (format "tabletop-aar/1"; keys are sorted, so the same log gives the same bytes):
+
+    format       "tabletop-aar/1"
+    overview     scenario, title, domain, summary, in_world_start, date, teams[], roles[],
+                 planned_duration, ended_t, end_reason, pace, pace_changes[], mode, seed, sha256, events
+    score        the Scorecard (simulator.scoring):
+                   overall, overall_rating, points, max_points,
+                   objectives[]: id, text, capability, points, max_points, share, auto_rating, rating,
+                                 override_reason, override_seq,
+                                 expectations[]: id, kind, description, by, status, met, points, max_points,
+                                                 evidence[] (event seqs), reason, misses[], trigger, trigger_t,
+                                                 due_t, done_t, late_by, corrective_action
+                   decisions[]  (time to decide), outcomes[] (state), coordination, roles[], teams[],
+                   strengths[], improvements[], improvement_plan[], observations[], hotwash[]
+    timeline[]   seq, t, kind, actor, lanes[], text — the significant events in words
+    events[]     every event of the log: seq, t, wall, actor, type and the type's own fields
+
+Times are scenario seconds from the start; `evidence` numbers are `seq` values of `events`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import jinja2
+from pydantic import TypeAdapter
+
+from simulator.durations import format_clock, format_duration
+from simulator.events import Event
+from simulator.report.aar import FORMAT, Report, event_line
+from simulator.report.charts import lane_chart, rating_chart, state_chart
+from simulator.scoring import RATING_WORDS, number
+
+FORMATS = ("md", "html", "json")
+DEFAULT_APPENDIX = 5000
+"""Events shown in the appendix of Markdown and HTML reports; the log file and the JSON report hold them all."""
+
+_EVENTS = TypeAdapter(list[Event])
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|~&!])")
+_NEWLINES = re.compile(r"\s*[\r\n]+\s*")
+
+
+def md_escape(value: Any) -> str:
+    """Author or participant text made inert in Markdown: special characters escaped, one line (safe in tables)."""
+    if value is None:
+        return ""
+    text = value if isinstance(value, str) else str(value)
+    return _MD_SPECIAL.sub(r"\\\1", _NEWLINES.sub(" ", text))
+
+
+def _clock(seconds: float | None) -> str:
+    return "—" if seconds is None else format_clock(seconds)
+
+
+def _dur(seconds: float | None) -> str:
+    # Whole seconds: nobody reads "3m4.591s" in a report.
+    return "—" if seconds is None else format_duration(round(seconds))
+
+
+def _pct(share: float | None) -> str:
+    return "n/a" if share is None else f"{share:.0%}"
+
+
+def _num(value: float | None) -> str:
+    return "—" if value is None else number(value)
+
+
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("simulator.report", "templates"),
+        # Everything in HTML is escaped unless marked safe; Markdown escapes through `finalize`.
+        autoescape=jinja2.select_autoescape(enabled_extensions=("html.j2",), default_for_string=False),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(clock=_clock, dur=_dur, pct=_pct, num=_num)
+    env.globals.update(rating_words=RATING_WORDS, event_line=event_line)
+    return env
+
+
+def _markdown_environment() -> jinja2.Environment:
+    env = _environment()
+    # Every value printed into Markdown goes through the escaper: author text cannot add structure.
+    env.finalize = md_escape
+    return env
+
+
+_HTML = _environment()
+_MD = _markdown_environment()
+
+
+def _context(report: Report, appendix_limit: int | None) -> dict[str, Any]:
+    events = report.events
+    limit = len(events) if appendix_limit is None else max(0, appendix_limit)
+    timeline = report.timeline
+    objective_of = {e.id: o for o in report.score.objectives for e in o.expectations}
+    return {
+        "r": report,
+        "o": report.overview,
+        "s": report.score,
+        "scenario": report.scenario,
+        "timeline": timeline[:limit],
+        "timeline_hidden": max(0, len(timeline) - limit),
+        "appendix": events[:limit],
+        "appendix_hidden": max(0, len(events) - limit),
+        "objective_of": objective_of,
+        "roles": {r.id: r.name for r in report.scenario.roles},
+        "teams": {t.id: t.name for t in report.scenario.teams},
+        "thresholds": report.scenario.scoring.ratings,
+        "team_roles": {
+            t.id: [b for b, r in zip(report.score.roles, report.scenario.roles, strict=True) if r.team == t.id]
+            for t in report.scenario.teams
+        },
+    }
+
+
+def render_markdown(report: Report, *, appendix_limit: int | None = DEFAULT_APPENDIX) -> str:
+    """The report as Markdown, for pasting into an exercise report."""
+    return _MD.get_template("report.md.j2").render(_context(report, appendix_limit))
+
+
+def render_html(report: Report, *, appendix_limit: int | None = DEFAULT_APPENDIX) -> str:
+    """The report as one self-contained HTML file: inline CSS and SVG, nothing fetched, print-ready."""
+    end = max(report.overview.ended_t, 1.0)
+    context = _context(report, appendix_limit)
+    context.update(
+        lanes=lane_chart(report.scenario, report.events, end),
+        states=state_chart(report.scenario, report.events, end, report.score),
+        ratings=rating_chart(report.score, report.scenario),
+    )
+    return _HTML.get_template("report.html.j2").render(context)
+
+
+def report_data(report: Report) -> dict[str, Any]:
+    """The report as plain data in the documented JSON structure."""
+    return {
+        "format": FORMAT,
+        "overview": report.overview.model_dump(mode="json"),
+        "score": report.score.model_dump(mode="json"),
+        "timeline": [entry.model_dump(mode="json") for entry in report.timeline],
+        "events": _EVENTS.dump_python(list(report.events), mode="json"),
+    }
+
+
+def render_json(report: Report) -> str:
+    """The report as JSON: sorted keys, so the same log gives the same text."""
+    return json.dumps(report_data(report), ensure_ascii=False, sort_keys=True, indent=1) + "\n"
+
+
+def render(report: Report, fmt: str, *, appendix_limit: int | None = DEFAULT_APPENDIX) -> str:
+    """The report in a format: "md", "html" or "json"."""
+    if fmt == "md":
+        return render_markdown(report, appendix_limit=appendix_limit)
+    if fmt == "html":
+        return render_html(report, appendix_limit=appendix_limit)
+    if fmt == "json":
+        return render_json(report)
+    raise ValueError(f"unknown report format {fmt!r}; use one of {', '.join(FORMATS)}")
