@@ -16,10 +16,7 @@ COMMAND_MODULES = (
     "simulator.cli.schema",
     "simulator.cli.simulate",
     "simulator.cli.report",
-    "simulator.cli.report",
     "simulator.cli.sweep",
-    "simulator.cli.new",
-    "simulator.cli.msel",
 )
 
 Registrar = Callable[[argparse._SubParsersAction], None]
