@@ -17,6 +17,8 @@ COMMAND_MODULES = (
     "simulator.cli.simulate",
     "simulator.cli.report",
     "simulator.cli.sweep",
+    "simulator.cli.new",
+    "simulator.cli.msel",
 )
 
 Registrar = Callable[[argparse._SubParsersAction], None]

@@ -1,0 +1,38 @@
+"""`tabletop new PATH [--domain D]`: write a commented starter scenario that validates and lints clean."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from simulator.cli.common import fail
+from simulator.starter import DOMAINS, starter_text
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("new", help="write a commented starter scenario (refuses to overwrite)")
+    parser.add_argument("path", metavar="PATH", help="the scenario file to create, e.g. my-drill.yaml")
+    parser.add_argument(
+        "--domain",
+        choices=sorted(DOMAINS),
+        default="maritime",
+        help="tailor teams, roles, state and injects to this domain (default maritime)",
+    )
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    path = Path(args.path)
+    if path.exists():
+        return fail(f"{path} already exists; choose another name or delete it first")
+    if not path.parent.is_dir():
+        return fail(f"folder {path.parent} does not exist")
+    text = starter_text(path, args.domain)
+    try:
+        # "x" mode: never clobber a file that appeared since the check above.
+        with path.open("x", encoding="utf-8") as handle:
+            handle.write(text)
+    except OSError as exc:
+        return fail(f"cannot write {path}: {exc.strerror or exc}")
+    print(f"wrote {path} ({args.domain} starter); next: tabletop validate {path} && tabletop lint {path}")
+    return 0
