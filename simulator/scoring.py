@@ -739,6 +739,7 @@ class _Scorer:
 
     def _corrective(self, exp: Expectation, description: str) -> str:
         kind = exp.kind
+        description = description.rstrip(". ")
         if kind == "message":
             return f"Agree who informs whom and when, and rehearse it: {description}."
         if kind == "state":
