@@ -1,0 +1,90 @@
+"""Every screen and dialog as a snapshot, with the clocks frozen so they are stable."""
+
+from __future__ import annotations
+
+import pytest
+
+from simulator.commands import Decide, EndExercise, SendMessage
+
+SIZES = [(80, 24), (160, 50)]
+
+
+def started(make_app, minutes: float = 3):
+    app, session, clock = make_app(started=True)
+    session.submit("harbour-master", SendMessage(role="harbour-master", to=["coastguard"], text="Spill at berth 7."))
+    clock.step(minutes)
+    session.tick()
+    return app, session
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_facilitator(snap_compare, make_app, size):
+    app, _ = started(make_app)
+    assert snap_compare(app, terminal_size=size)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_participant(snap_compare, make_app, size):
+    app, _ = started(make_app)
+
+    async def show(pilot):
+        app.action_show("harbour-master")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=size, run_before=show)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_debrief(snap_compare, make_app, size):
+    app, session = started(make_app, minutes=8)
+    session.submit("harbour-master", Decide(role="harbour-master", decision="containment", option="boom"))
+    session.submit("facilitator", EndExercise())
+
+    async def show(pilot):
+        app.show_debrief()
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=size, run_before=show)
+
+
+@pytest.mark.parametrize(
+    ("viewer", "keys"),
+    [
+        ("harbour-master", ["d"]),
+        ("harbour-master", ["d", "enter", "tab", "tab", "enter"]),
+        ("env-officer", ["m"]),
+        ("env-officer", ["2"]),
+        ("env-officer", ["3"]),
+        ("env-officer", ["c"]),
+        ("facilitator", ["i"]),
+        ("facilitator", ["o"]),
+        ("facilitator", ["r"]),
+        ("facilitator", ["f"]),
+        ("facilitator", ["question_mark"]),
+        ("facilitator", ["e"]),
+        ("facilitator", ["e", "y"]),
+    ],
+    ids=[
+        "decision",
+        "confirm-decision",
+        "compose",
+        "situation",
+        "own-actions",
+        "channel-picker",
+        "adhoc-inject",
+        "observation",
+        "role-picker",
+        "feed-filter",
+        "help",
+        "end-confirm",
+        "hotwash",
+    ],
+)
+def test_dialogs(snap_compare, make_app, viewer, keys):
+    app, _ = started(make_app)
+
+    async def show(pilot):
+        app.action_show(viewer)
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(100, 32), run_before=show, press=keys)
