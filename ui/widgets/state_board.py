@@ -20,7 +20,7 @@ class StateRow(Horizontal):
     DEFAULT_CSS = """
     StateRow { height: 1; }
     StateRow > .label { width: 1fr; }
-    StateRow > Sparkline { width: 16; height: 1; }
+    StateRow > Sparkline { width: 10; height: 1; }
     """
 
     def __init__(self, scenario: Scenario, var: str, value: float) -> None:
