@@ -23,6 +23,8 @@ def parse_duration(value: object) -> float:
     if not isinstance(value, str):
         raise DurationError(f"expected a duration such as 90s, 15m or 1h30m, got {type(value).__name__}")
     text = value.strip().replace(" ", "")
+    if text.startswith("-"):
+        raise DurationError(f"{value!r} is negative; scenario time only runs forward")
     match = _DURATION.match(text)
     if not text or not match:
         hint = ""

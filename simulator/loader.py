@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import gc
 import hashlib
+import re
 import types
 import typing
 from collections.abc import Iterator
@@ -18,16 +19,24 @@ from pydantic import BaseModel
 from simulator import safeyaml
 from simulator.diagnostics import Problem, ScenarioError
 from simulator.schema import (
+    CONDITION_KEYS,
+    EFFECT_KEYS,
+    AddEffect,
+    AfterCondition,
     AllCondition,
     AnyCondition,
+    CancelEffect,
     ChoseCondition,
     DecidedCondition,
     DeliveredCondition,
+    EndEffect,
     MessageCondition,
     NotCondition,
     Scenario,
     ScheduleEffect,
+    SetEffect,
     StateCondition,
+    StateVar,
     TimedOutCondition,
 )
 
@@ -75,6 +84,8 @@ def load_bytes(raw: bytes, name: str = "<scenario>") -> LoadedScenario:
     """Validate scenario bytes (UTF-8 YAML)."""
     if len(raw) > MAX_BYTES:
         raise ScenarioError([Problem(name, 1, 1, f"file is larger than the {MAX_BYTES // (1024 * 1024)} MiB limit")])
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise ScenarioError([Problem(name, 1, 1, "file is UTF-16 text; save it as UTF-8")])
     if b"\x00" in raw:
         line = raw.count(b"\n", 0, raw.index(b"\x00")) + 1
         raise ScenarioError([Problem(name, line, 1, "file is binary (contains NUL bytes), not a YAML text file")])
@@ -82,8 +93,12 @@ def load_bytes(raw: bytes, name: str = "<scenario>") -> LoadedScenario:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
-        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise ScenarioError([Problem(name, line, col, "file is not valid UTF-8 text")]) from None
+        # Count characters, not bytes, before the bad byte so the column matches an editor's.
+        col = len(raw[raw.rfind(b"\n", 0, exc.start) + 1 : exc.start].decode("utf-8", errors="replace")) + 1
+        bad = raw[exc.start]
+        raise ScenarioError(
+            [Problem(name, line, col, f"file is not valid UTF-8 text (byte 0x{bad:02x}); save it as UTF-8")]
+        ) from None
     return load_text(text, name, sha256=hashlib.sha256(raw).hexdigest())
 
 
@@ -108,7 +123,7 @@ def load_text(text: str, name: str = "<scenario>", *, sha256: str | None = None)
     if data is None:
         raise ScenarioError([Problem(name, 1, 1, "file holds no data; a scenario starts with `schema: tabletop/1`")])
     if not isinstance(data, dict):
-        kind = "a list" if isinstance(data, list) else f"a single {type(data).__name__} value"
+        kind = "a list" if isinstance(data, list) else f"a single value ({str(data)[:40]!r})"
         line, col = positions[0] + 1, positions[1] + 1
         raise ScenarioError(
             [Problem(name, line, col, f"the top level must be a mapping of scenario fields, not {kind}")]
@@ -118,7 +133,10 @@ def load_text(text: str, name: str = "<scenario>", *, sha256: str | None = None)
     except pydantic.ValidationError as exc:
         problems.extend(_schema_problems(exc, positions, name))
         raise ScenarioError(problems) from None
-    problems.extend(Problem(name, *_where(positions, loc), message) for loc, message in check_references(scenario))
+    problems.extend(
+        Problem(name, *_where(positions, loc, key=_is_dict_key(loc)), message)
+        for loc, message in check_references(scenario)
+    )
     if problems:
         raise ScenarioError(problems)
     return LoadedScenario(scenario, name, text, sha256, positions)
@@ -132,56 +150,299 @@ def _where(positions: safeyaml.Pos, loc: tuple[Any, ...], key: bool = False) -> 
 # --------------------------------------------------------------------------- schema errors
 
 
+@dataclass
+class _Error:
+    """One pydantic error, its path through the data, and the union branch it came from."""
+
+    raw: Any
+    kind: str
+    data_loc: tuple[Any, ...]  # the path through the YAML nodes (union tags and branch labels removed)
+    target: Any  # the schema type at the end of the path
+    union_at: tuple[Any, ...] | None = None  # data path of the plain union whose branch failed
+    branch: Any = None  # the union member the error came from
+    owner: Any = None  # the schema type holding the last part of the path
+    on_key: bool = False  # a mapping key, not its value, is wrong
+
+
 def _schema_problems(exc: pydantic.ValidationError, positions: safeyaml.Pos, name: str) -> list[Problem]:
-    errors = exc.errors(include_url=False)
+    errors = [_classify(e) for e in exc.errors(include_url=False)]
+    errors = _merge_union_branches(errors)
     # A typo shows up as one "extra" and one "missing" error; report it once, as a typo.
-    missing = {tuple(e["loc"][:-1]): [] for e in errors if e["type"] == "missing"}
+    missing: dict[tuple[Any, ...], list[str]] = {}
     for e in errors:
-        if e["type"] == "missing":
-            missing[tuple(e["loc"][:-1])].append(str(e["loc"][-1]))
+        if e.kind == "missing":
+            missing.setdefault(e.data_loc[:-1], []).append(str(e.data_loc[-1]))
     explained: set[tuple[Any, ...]] = set()
-    problems = []
+    problems: list[Problem] = []
+
+    def add(loc: tuple[Any, ...], message: str, *, key: bool = False) -> None:
+        problems.append(Problem(name, *_where(positions, loc, key=key), message))
+
     for e in errors:
-        loc = tuple(e["loc"])
-        if e["type"] == "extra_forbidden":
-            field = str(loc[-1])
-            allowed = _allowed_keys(loc[:-1])
-            candidates = missing.get(loc[:-1], []) + sorted(allowed)
-            guess = difflib.get_close_matches(field, candidates, n=1, cutoff=0.6)
-            message = f"unknown key {field!r}"
-            if guess:
-                message += f" (did you mean {guess[0]!r}?)"
-                explained.add(loc[:-1] + (guess[0],))
-            elif allowed:
-                message += "; expected one of: " + ", ".join(sorted(allowed))
-            problems.append(Problem(name, *_where(positions, loc, key=True), message))
-    for e in errors:
-        loc = tuple(e["loc"])
-        if e["type"] == "extra_forbidden" or loc in explained:
+        if e.kind != "extra_forbidden":
             continue
-        problems.append(Problem(name, *_where(positions, loc, key=e["type"] == "missing"), _message(e)))
+        loc = e.data_loc
+        field = str(loc[-1])
+        parent = _models_in(e.owner)
+        combined = _two_kinds(parent, field, e.raw.get("input"))
+        if combined:
+            add(loc, combined, key=True)
+            continue
+        allowed = {f.alias or n for model in parent for n, f in model.model_fields.items()}
+        candidates = missing.get(loc[:-1], []) + sorted(allowed)
+        guess = difflib.get_close_matches(field, candidates, n=1, cutoff=0.6)
+        message = f"unknown key {field!r}"
+        if guess:
+            message += f" (did you mean {guess[0]!r}?)"
+            explained.add(loc[:-1] + (guess[0],))
+        elif allowed:
+            message += "; expected one of: " + ", ".join(sorted(allowed))
+        add(loc, message, key=True)
+    for e in errors:
+        if e.kind == "extra_forbidden" or e.data_loc in explained:
+            continue
+        if e.kind in ("condition", "effect"):
+            add(*_union_tag_problem(e))
+        elif e.kind in ("value_error", "assertion_error") and isinstance(e.raw.get("input"), dict):
+            loc, message, on_key = _validator_problem(e, positions)
+            add(loc, message, key=on_key)
+        elif e.kind == "invalid_key" or e.on_key:
+            add(e.data_loc, _key_message(e), key=True)
+        elif e.kind != "missing":
+            add(e.data_loc, _message(e))
+    # Each missing key on its own line, in the order of the schema, at the mapping that lacks it.
+    for parent, names in missing.items():
+        for field in names:
+            if parent + (field,) not in explained:
+                add(parent, f"missing required key {field!r}")
     return problems
 
 
-def _message(error: Any) -> str:
-    loc = error["loc"]
-    field = next((str(part) for part in reversed(loc) if isinstance(part, str)), "value")
-    kind = error["type"]
-    if kind == "missing":
-        return f"missing required key {field!r}"
-    message = str(error["msg"])
+def _classify(error: Any) -> _Error:
+    loc = tuple(error["loc"])
+    on_key = bool(loc) and loc[-1] == "[key]"
+    if on_key:
+        loc = loc[:-1]
+    current: Any = Scenario
+    data: list[Any] = []
+    result = _Error(error, error["type"], (), None, on_key=on_key)
+    for part in loc:
+        result.owner = current
+        step, following = _advance(current, part)
+        if step == "data":
+            data.append(part)
+        elif step == "branch":
+            result.union_at, result.branch = tuple(data), following
+        current = following
+    if error["type"] == "invalid_key" and data and data[-1] == "None":
+        # pydantic names a null key by its text; the node is keyed by None itself.
+        data[-1] = None
+    result.data_loc = tuple(data)
+    result.target = current
+    return result
+
+
+def _advance(annotation: Any, part: Any) -> tuple[str, Any]:
+    """One step along an error path: ("data", type) for a node, ("tag"/"branch", type) for a union member."""
+    annotation = _unwrap(annotation)
+    origin = typing.get_origin(annotation)
+    if origin in (Union, types.UnionType):
+        members = [a for a in typing.get_args(annotation) if a is not type(None)]
+        if len(members) == 1:
+            return _advance(members[0], part)
+        for member in members:
+            if any(getattr(meta, "tag", None) == part for meta in _metadata(member)):
+                return "tag", _unwrap(member)
+        for member in members:
+            if part == _branch_label(member):
+                return "branch", member
+        for member in members:
+            step, following = _advance(member, part)
+            if following is not None:
+                return step, following
+        return "data", None
+    if origin is list and isinstance(part, int):
+        return "data", typing.get_args(annotation)[0]
+    if origin is dict:
+        return "data", typing.get_args(annotation)[1]
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        for field_name, field in annotation.model_fields.items():
+            if part in (field_name, field.alias):
+                return "data", field.annotation
+    return "data", None
+
+
+def _is_dict_key(loc: tuple[Any, ...]) -> bool:
+    """Whether a path ends at a key the author chose (a variable or decision id), which is what names it."""
+    current: Any = Scenario
+    for part in loc[:-1]:
+        step, current = _advance(current, part)
+        if step == "tag":  # a condition or effect's tag is also its first key
+            _, current = _advance(current, part)
+    return typing.get_origin(_unwrap(current)) is dict
+
+
+def _metadata(annotation: Any) -> tuple[Any, ...]:
+    return annotation.__metadata__ if typing.get_origin(annotation) is typing.Annotated else ()
+
+
+def _branch_label(annotation: Any) -> str:
+    """The name pydantic gives a member of a plain (undiscriminated) union in error paths."""
+    if any(isinstance(meta, pydantic.StringConstraints) for meta in _metadata(annotation)):
+        return "constrained-str"
+    annotation = _unwrap(annotation)
+    return getattr(annotation, "__name__", str(annotation))
+
+
+def _merge_union_branches(errors: list[_Error]) -> list[_Error]:
+    """One error per plain union: the branch that got furthest, or one "expected X or Y" if none did."""
+    groups: dict[tuple[Any, ...], list[_Error]] = {}
+    for e in errors:
+        if e.union_at is not None:
+            groups.setdefault(e.union_at, []).append(e)
+    result = [e for e in errors if e.union_at is None]
+    for union_at, group in groups.items():
+        shallow = [e for e in group if e.data_loc == union_at and e.kind.endswith("_type")]
+        deep = [e for e in group if e not in shallow]
+        if deep:
+            result.extend(deep)
+            continue
+        kinds = " or ".join(dict.fromkeys(_branch_description(e.branch) for e in group))
+        first = group[0]
+        merged = dict(first.raw, type="union_type", msg=f"expected {kinds}")
+        result.append(_Error(merged, "union_type", union_at, None))
+    return result
+
+
+def _branch_description(annotation: Any) -> str:
+    models = _models_in(annotation)
+    if models:
+        fields = ", ".join(f.alias or n for n, f in models[0].model_fields.items())
+        return f"a mapping ({fields})"
+    if _branch_label(annotation) == "constrained-str":
+        return "an id"
+    return f"a {_branch_label(annotation)}"
+
+
+_UNION_KINDS = {
+    "condition": ("condition", CONDITION_KEYS, "all: [...] or any: [...]"),
+    "effect": ("effect", EFFECT_KEYS, "separate effects in the list"),
+}
+
+
+def _two_kinds(models: list[type[BaseModel]], field: str, value: Any) -> str | None:
+    """The message for a condition or effect that names two kinds at once, or None."""
+    for model in models:
+        if model not in _TAGS_BY_MODEL:
+            continue
+        noun, keys, remedy = _UNION_KINDS["effect" if model in _EFFECT_MODELS else "condition"]
+        if field in keys:
+            tag = _TAGS_BY_MODEL[model][0]
+            return f"this {noun} has both {tag!r} and {field!r}; one {noun} takes one kind (write {remedy})"
+    return None
+
+
+def _union_tag_problem(e: _Error) -> tuple[tuple[Any, ...], str]:
+    noun, keys, _ = _UNION_KINDS[e.kind]
+    value = e.raw.get("input")
+    example = "{delivered: INJECT}" if noun == "condition" else "{schedule: INJECT}"
+    if not isinstance(value, dict):
+        return e.data_loc, f"expected {_article(noun)} {noun}, a mapping such as {example}, got {_describe(value)}"
+    for key in value:
+        guess = difflib.get_close_matches(str(key), keys, n=1, cutoff=0.6)
+        if guess:
+            return e.data_loc + (key,), f"unknown {noun} {key!r} (did you mean {guess[0]!r}?)"
+    found = ", ".join(repr(k) for k in value) or "none"
+    return e.data_loc, f"{_article(noun)} {noun} needs one of: {', '.join(keys)} (keys found: {found})"
+
+
+def _article(noun: str) -> str:
+    return "an" if noun[0] in "aeiou" else "a"
+
+
+def _validator_problem(e: _Error, positions: safeyaml.Pos) -> tuple[tuple[Any, ...], str, bool]:
+    """A rule across fields: point at the last key it names that the mapping has, else at the mapping."""
+    message = _message(e)
+    value = e.raw["input"]
+    named = re.findall(r"`([a-z_]+)`", message) + re.findall(r"\b([a-z_]+)\b", message)
+    present = [key for key in value if key in named]
+    loc = e.data_loc
+    if present:
+        loc = max((loc + (key,) for key in present), key=lambda k: _where(positions, k, key=True))
+    model = next(iter(_models_in(e.target)), None)
+    if model is not None and isinstance(value.get("id"), str):
+        message = f"{model.__name__.lower()} {value['id']!r}: {_unprefixed(e)}"
+    elif model is StateVar and e.data_loc:
+        message = f"state variable {e.data_loc[-1]!r}: {_unprefixed(e)}"
+    return loc, message, bool(present)
+
+
+def _unprefixed(e: _Error) -> str:
+    message = str(e.raw["msg"])
     for prefix in ("Value error, ", "Assertion failed, "):
         message = message.removeprefix(prefix)
+    # pydantic's wording for list lengths; an author never sees a validation step.
+    return message.replace(" after validation", "")
+
+
+_KEY_KINDS = {int: "number", float: "number", bool: "boolean"}
+
+
+def _key_message(e: _Error) -> str:
+    key = e.raw.get("input")
+    if key is None:
+        return "keys must be text, but this key reads as null"
+    shown = str(key).lower() if isinstance(key, bool) else str(key)
+    kind = _KEY_KINDS.get(type(key), type(key).__name__)
+    return f'keys must be text, but this key reads as the {kind} {shown} (write "{shown}" to use it as text)'
+
+
+def _message(e: _Error) -> str:
+    error = e.raw
+    loc = e.data_loc
+    field = next((str(part) for part in reversed(loc) if isinstance(part, str)), "value")
+    kind = e.kind
+    if kind == "missing":
+        return f"missing required key {field!r}"
+    message = _unprefixed(e)
+    if kind == "union_type":
+        return f"{field}: {message}, got {_describe(error.get('input'))}"
     if kind == "literal_error":
-        return f"{field}: {message[0].lower()}{message[1:]}, got {error['input']!r}"
-    if (kind in ("string_pattern_mismatch",) and field in ("id", "var", "team")) or kind == "string_pattern_mismatch":
+        choices = re.findall(r"'([^']*)'", str(error.get("ctx", {}).get("expected", "")))
+        value = error["input"]
+        guess = difflib.get_close_matches(str(value), choices, n=1, cutoff=0.6)
+        hint = f" (did you mean {guess[0]!r}?)" if guess else ""
+        return f"{field}: {_describe(value)} is not one of: {', '.join(choices)}{hint}"
+    if kind in ("too_short", "string_too_short") and error.get("ctx", {}).get("min_length") == 1:
+        return f"{field}: must not be empty"
+    if kind == "string_pattern_mismatch":
         return (
             f"{field}: {error['input']!r} is not a valid id "
             "(letters, digits, '-', '_', '.'; starting with a letter or digit; at most 64 characters)"
         )
+    if kind in _EXPECTED:
+        value = error.get("input")
+        hint = f" (write [{value}] for a list of one)" if kind == "list_type" and isinstance(value, str) else ""
+        return f"{field}: expected {_EXPECTED[kind]}, got {_describe(value)}{hint}"
     if kind.endswith("_type") or kind.endswith("_parsing"):
         return f"{field}: {message[0].lower()}{message[1:]}, got {_describe(error.get('input'))}"
-    return f"{field}: {message}"
+    return f"{field}: {message[0].lower()}{message[1:]}".replace(": input should be ", ": must be ", 1)
+
+
+_EXPECTED = {
+    "float_type": "a number",
+    "float_parsing": "a number",
+    "int_type": "a whole number",
+    "int_parsing": "a whole number",
+    "int_from_float": "a whole number",
+    "bool_type": "true or false",
+    "bool_parsing": "true or false",
+    "string_type": "text",
+    "list_type": "a list",
+    "dict_type": "a mapping",
+    "model_type": "a mapping",
+    "model_attributes_type": "a mapping",
+}
 
 
 def _describe(value: Any) -> str:
@@ -192,21 +453,6 @@ def _describe(value: Any) -> str:
     if value is None:
         return "nothing (null)"
     return repr(value)
-
-
-def _allowed_keys(loc: tuple[Any, ...]) -> set[str]:
-    """Keys accepted at a path, found by walking the schema along it."""
-    current: Any = Scenario
-    for part in loc:
-        current = _step(current, part)
-        if current is None:
-            return set()
-    models = _models_in(current)
-    keys: set[str] = set()
-    for model in models:
-        for field_name, field in model.model_fields.items():
-            keys.add(field.alias or field_name)
-    return keys
 
 
 def _models_in(annotation: Any) -> list[type[BaseModel]]:
@@ -225,31 +471,6 @@ def _unwrap(annotation: Any) -> Any:
     return annotation
 
 
-def _step(annotation: Any, part: Any) -> Any:
-    annotation = _unwrap(annotation)
-    origin = typing.get_origin(annotation)
-    if origin in (Union, types.UnionType):
-        # A union's branch is named in the path by its tag, or by the field taken next.
-        for arg in typing.get_args(annotation):
-            for model in _models_in(arg):
-                if part in _TAGS_BY_MODEL.get(model, ()):
-                    return model
-        for arg in typing.get_args(annotation):
-            stepped = _step(arg, part)
-            if stepped is not None:
-                return stepped
-        return None
-    if origin is list and isinstance(part, int):
-        return typing.get_args(annotation)[0]
-    if origin is dict and isinstance(part, str):
-        return typing.get_args(annotation)[1]
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        for field_name, field in annotation.model_fields.items():
-            if part in (field_name, field.alias):
-                return field.annotation
-    return None
-
-
 _TAGS_BY_MODEL: dict[type, tuple[str, ...]] = {
     AllCondition: ("all",),
     AnyCondition: ("any",),
@@ -257,10 +478,17 @@ _TAGS_BY_MODEL: dict[type, tuple[str, ...]] = {
     DecidedCondition: ("decided",),
     ChoseCondition: ("chose",),
     TimedOutCondition: ("timed_out",),
+    AfterCondition: ("after",),
     DeliveredCondition: ("delivered",),
     StateCondition: ("state",),
     MessageCondition: ("message",),
+    SetEffect: ("set",),
+    AddEffect: ("add",),
+    ScheduleEffect: ("schedule",),
+    CancelEffect: ("cancel",),
+    EndEffect: ("end",),
 }
+_EFFECT_MODELS = (SetEffect, AddEffect, ScheduleEffect, CancelEffect, EndEffect)
 
 
 # --------------------------------------------------------------------------- references

@@ -58,6 +58,7 @@ _SPECIAL = {
 }
 # Plain scalars starting with anything else are strings; this keeps the common case cheap.
 _MAYBE_TYPED = set("0123456789+-.~nNtTfF")
+_MAX_DIGITS = 4000
 
 
 class YamlError(Exception):
@@ -76,6 +77,9 @@ def resolve_plain(value: str) -> Any:
         if value in _SPECIAL:
             return _SPECIAL[value]
         if _INT.match(value):
+            if len(value) > _MAX_DIGITS:
+                # Python refuses to convert longer decimal strings; no scenario number is this long.
+                raise ValueError(f"a number with {len(value):,} digits is too long to read")
             return int(value)
         if _FLOAT.match(value):
             return float(value)
@@ -152,10 +156,13 @@ def parse(text: str, *, max_depth: int = MAX_DEPTH, max_nodes: int = MAX_NODES) 
                 mark = event.start_mark
                 tag = event.tag
                 value = event.value
-                if tag is None or tag == "!":
-                    value = resolve_plain(value) if tag is None and event.implicit[0] else value
-                else:
-                    value = _explicit_scalar(tag, value, mark.line, mark.column)
+                try:
+                    if tag is None or tag == "!":
+                        value = resolve_plain(value) if tag is None and event.implicit[0] else value
+                    else:
+                        value = _explicit_scalar(tag, value, mark.line, mark.column)
+                except ValueError as exc:
+                    raise YamlError(str(exc), mark.line, mark.column) from None
                 node: Any = value
                 pos: Pos = (mark.line, mark.column)
                 size = 1
@@ -188,6 +195,12 @@ def parse(text: str, *, max_depth: int = MAX_DEPTH, max_nodes: int = MAX_NODES) 
                 anchor = frame.anchor
             elif kind is AliasEvent:
                 mark = event.start_mark
+                if any(frame.anchor == event.anchor for frame in stack):
+                    raise YamlError(
+                        f"alias *{event.anchor} refers to a node that contains it (a recursive alias)",
+                        mark.line,
+                        mark.column,
+                    )
                 if event.anchor not in anchors:
                     raise YamlError(
                         f"alias *{event.anchor} refers to no anchor defined before it", mark.line, mark.column
@@ -233,7 +246,9 @@ def parse(text: str, *, max_depth: int = MAX_DEPTH, max_nodes: int = MAX_NODES) 
             else:
                 key = top.key
                 top.key = _NO_KEY
-                if key == "<<" and isinstance(node, (dict, list)):
+                if key == "<<" and not isinstance(node, (dict, list)):
+                    raise YamlError("a merge key (<<) takes a mapping or a list of mappings", top.key_line, top.key_col)
+                if key == "<<":
                     merges = node if isinstance(node, list) else [node]
                     merge_pos = pos[2] if isinstance(node, list) else [pos]
                     for item, item_pos in zip(merges, merge_pos, strict=True):
@@ -253,17 +268,33 @@ def parse(text: str, *, max_depth: int = MAX_DEPTH, max_nodes: int = MAX_NODES) 
                     top.data[key] = node
                     top.children[key] = (top.key_line, top.key_col, pos)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        message = exc.problem or str(exc)
-        if exc.context:
-            message = f"{message} ({exc.context})"
-        raise YamlError(f"invalid YAML: {message}", mark.line if mark else 0, mark.column if mark else 0) from None
-    except yaml.YAMLError as exc:  # reader errors (control characters) carry a position too
-        line = getattr(exc, "position", 0)
-        raise YamlError(f"invalid YAML: {exc}", 0, line if isinstance(line, int) else 0) from None
+        raise _syntax_error(exc, text) from None
+    except yaml.reader.ReaderError as exc:
+        # The C reader counts UTF-8 bytes; turn the offset into a line and a column of characters.
+        before = text.encode("utf-8")[: exc.position].decode("utf-8", errors="replace")
+        line = before.count("\n")
+        col = len(before) - (before.rfind("\n") + 1)
+        found = f" (found #x{exc.character:04x})" if isinstance(exc.character, int) else ""
+        raise YamlError(f"invalid YAML: {exc.reason}{found}", line, col) from None
     finally:
         parser.dispose()
     return result, result_pos, soft
+
+
+def _syntax_error(exc: yaml.MarkedYAMLError, text: str) -> YamlError:
+    mark = exc.problem_mark or exc.context_mark
+    line, col = (mark.line, mark.column) if mark else (0, 0)
+    message = exc.problem or "syntax error"
+    lines = text.splitlines()
+    if line < len(lines) and col < len(lines[line]) and lines[line][col] == "\t":
+        return YamlError("invalid YAML: a tab character cannot indent or start a value; use spaces", line, col)
+    if exc.context:
+        context = exc.context
+        start = exc.context_mark
+        if start is not None and (start.line, start.column) != (line, col):
+            context += f" started at line {start.line + 1}, column {start.column + 1}"
+        message = f"{message} ({context})"
+    return YamlError(f"invalid YAML: {message}", line, col)
 
 
 def locate(pos: Pos, loc: tuple[Any, ...], *, key: bool = False) -> tuple[int, int]:
