@@ -501,9 +501,11 @@ def read_msel_csv(path: Path) -> _Skeleton:
         taken_ids: set[str] = set()
         role_ids: dict[str, str] = {}
         objective_ids: dict[str, str] = {}
+        row_number = 0  # the row number a spreadsheet shows: records, blank ones included
         for record in reader:
             line = start_line
             start_line = reader.line_num + 1
+            row_number += 1
             if not any(cell.strip() for cell in record):
                 continue
             if header is None:
@@ -545,21 +547,19 @@ def read_msel_csv(path: Path) -> _Skeleton:
                 try:
                     at = parse_msel_time(time_text)
                 except DurationError as exc:
-                    problems.append(f"{name}:{line}: error: row {line - header_line}: bad time: {exc}")
+                    problems.append(f"{name}:{line}: error: row {row_number}: bad time: {exc}")
                     continue
             elif time_text:
                 trigger_note = time_text
             elif category != "contingency":
                 problems.append(
-                    f"{name}:{line}: error: row {line - header_line}: no time; give a time such as 00:15, "
+                    f"{name}:{line}: error: row {row_number}: no time; give a time such as 00:15, "
                     "or mark the row Contingency in a Category column"
                 )
                 continue
             title, body = cell("title"), cell("body")
             if not title and not body:
-                problems.append(
-                    f"{name}:{line}: error: row {line - header_line}: no inject text (title or description)"
-                )
+                problems.append(f"{name}:{line}: error: row {row_number}: no inject text (title or description)")
                 continue
             if not title:
                 first = body.split("\n", 1)[0]

@@ -1,0 +1,77 @@
+"""`tabletop new`: every domain's starter validates, lints clean and plays; existing files are never overwritten."""
+
+from __future__ import annotations
+
+import pytest
+
+from simulator.cli import main
+from simulator.starter import DOMAINS
+
+ALL_DOMAINS = ["maritime", "cyber", "cbrn", "ct", "hybrid"]
+
+
+def test_the_five_domains_have_starters():
+    assert sorted(DOMAINS) == sorted(ALL_DOMAINS)
+
+
+@pytest.mark.parametrize("domain", ALL_DOMAINS)
+def test_starter_validates_lints_clean_and_simulates(domain, tmp_path, capsys):
+    path = tmp_path / f"{domain} Drill 2026.yaml"
+    assert main(["new", str(path), "--domain", domain]) == 0
+    assert capsys.readouterr().out == (
+        f"wrote {path} ({domain} starter); next: tabletop validate {path} && tabletop lint {path}\n"
+    )
+    assert main(["validate", str(path)]) == 0
+    assert capsys.readouterr().out.startswith(f"{path}: ok — ")
+    assert main(["lint", str(path)]) == 0
+    assert capsys.readouterr().out == ""
+    assert main(["simulate", str(path)]) == 0
+    assert "score: 100% (P), 3/3 points" in capsys.readouterr().out
+    text = path.read_text(encoding="utf-8")
+    assert f"id: {domain}-drill-2026 " in text
+    assert f"domain: {domain} " in text
+    assert "category: contingency" in text and "decision:" in text and "hotwash:" in text and "model:" in text
+
+
+def test_default_domain_is_maritime_and_modeline_names_the_installed_schema(tmp_path, capsys):
+    from simulator.bundled import bundled_dir
+
+    path = tmp_path / "drill.yaml"
+    assert main(["new", str(path)]) == 0
+    lines = path.read_text(encoding="utf-8").splitlines()
+    schema = (bundled_dir() / "tabletop-1.schema.json").resolve()
+    assert lines[0] == f"# yaml-language-server: $schema={schema}"
+    assert "#   file instead, run `tabletop schema > tabletop-1.schema.json` and change the first line to" in lines
+    assert "domain: maritime            # maritime, cyber, cbrn, ct (counter-terrorism) or hybrid" in lines
+
+
+def test_modeline_uses_a_schema_next_to_the_file(tmp_path, capsys):
+    (tmp_path / "tabletop-1.schema.json").write_text("{}", encoding="utf-8")
+    path = tmp_path / "drill.yaml"
+    assert main(["new", str(path), "--domain", "cyber"]) == 0
+    text = path.read_text(encoding="utf-8")
+    assert text.splitlines()[0] == "# yaml-language-server: $schema=tabletop-1.schema.json"
+    assert "tabletop schema >" not in text
+
+
+def test_refuses_to_overwrite(tmp_path, capsys):
+    path = tmp_path / "mine.yaml"
+    path.write_text("precious\n", encoding="utf-8")
+    assert main(["new", str(path)]) == 1
+    assert capsys.readouterr().err == (
+        f"tabletop: error: {path} already exists; choose another name or delete it first\n"
+    )
+    assert path.read_text(encoding="utf-8") == "precious\n"
+
+
+def test_missing_folder_is_an_error(tmp_path, capsys):
+    path = tmp_path / "nowhere" / "drill.yaml"
+    assert main(["new", str(path)]) == 1
+    assert capsys.readouterr().err == f"tabletop: error: folder {path.parent} does not exist\n"
+
+
+def test_unknown_domain_is_a_usage_error(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["new", str(tmp_path / "x.yaml"), "--domain", "space"])
+    assert exc.value.code == 2
+    assert "invalid choice: 'space'" in capsys.readouterr().err
