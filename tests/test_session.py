@@ -6,7 +6,6 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from conftest import SCENARIOS
 
 from simulator.commands import AnswerHotwash, Decide, EndExercise, InjectAdHoc, Observe, SendMessage
 from simulator.engine import CommandError
@@ -24,6 +23,8 @@ from simulator.loader import load_file
 from simulator.session import PACES, ManualClock, NotAllowed, Session
 from simulator.store import EventStore
 from simulator.visibility import FACILITATOR, can_see
+
+SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 
 
 @pytest.fixture(scope="module")
