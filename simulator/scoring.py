@@ -18,6 +18,7 @@ Semantics, in the words evaluators use:
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Sequence
 from typing import Any, Literal
 
@@ -356,6 +357,8 @@ class _Log:
             elif kind == "exercise_ended":
                 if self.ended is None:
                     self.ended = event
+        # The log is in time order, so message times are sorted: windows are found by bisection.
+        self.message_times = [m.t for m in self.messages]
         if events:
             self.last_t = events[-1].t
         self.end_t = self.ended.t if self.ended is not None else self.last_t
@@ -529,11 +532,28 @@ class _Scorer:
         if decision_id is not None and decision_id in self.log.made:
             candidates.append(self.log.made[decision_id])
         recipients = set(delivery.to)  # type: ignore[attr-defined]
-        for message in self.log.messages:
-            if message.t + _EPS >= start and (message.actor in recipients or message.actor in allowed):
+        for message in self._since(start):
+            if message.actor in recipients or message.actor in allowed:
                 candidates.append(message)
+                if message.actor in allowed:
+                    # Later candidates cannot change the verdict: the first by a right role decides it.
+                    break
         candidates = sorted((c for c in candidates if c.t + _EPS >= start), key=lambda e: e.seq)
         return self._first_fit(exp, base, start, due, candidates, allowed, f"no response to {inject_id}")
+
+    def _since(self, start: float) -> list[EventBase]:
+        """Messages at or after a time."""
+        return self.log.messages[bisect_left(self.log.message_times, start - _EPS) :]
+
+    def _hitting(self, after: list[EventBase], reach: set[str], allowed: set[str]) -> list[EventBase]:
+        """Messages reaching any of `reach`, up to and including the first one by an allowed sender."""
+        found = []
+        for m in after:
+            if not reach.isdisjoint(m.to):  # type: ignore[attr-defined]
+                found.append(m)
+                if m.actor in allowed:
+                    break
+        return found
 
     def _first_fit(
         self,
@@ -591,10 +611,10 @@ class _Scorer:
         targets = exp.message_to_any if exp.message_to_any is not None else exp.message_to_all
         assert targets is not None
         allowed = set(self.roles(exp.by))
-        after = [m for m in self.log.messages if m.t + _EPS >= start]
+        after = self._since(start)
         if exp.message_to_any is not None:
             reach = set(self.roles(targets))
-            hitting = [m for m in after if reach.intersection(m.to)]  # type: ignore[attr-defined]
+            hitting = self._hitting(after, reach, allowed)
             result = self._first_fit(exp, base, start, due, hitting, allowed, "")
             if result["misses"] != ["not_done"]:
                 return result
@@ -608,7 +628,7 @@ class _Scorer:
         last_t: float | None = None
         for target in targets:
             reach = set(self.roles([target]))
-            hitting = [m for m in after if reach.intersection(m.to)]  # type: ignore[attr-defined]
+            hitting = self._hitting(after, reach, allowed)
             fit = self._first_fit(exp, base, start, due, hitting, allowed, f"no message to {target}")
             if fit["status"] == "met":
                 reached.append(target)
@@ -648,14 +668,22 @@ class _Scorer:
         self, exp: Expectation, base: dict[str, Any], after: list[EventBase], allowed: set[str], targets: list[str]
     ) -> dict[str, Any]:
         """Nothing reached the targets: say whether the right people wrote to someone else instead."""
-        elsewhere = [m for m in after if m.actor in allowed and (base["due_t"] is None or m.t <= base["due_t"] + _EPS)]
+        due = base["due_t"]
+        elsewhere = []
+        for m in after:
+            if due is not None and m.t > due + _EPS:
+                break
+            if m.actor in allowed:
+                elsewhere.append(m)
+                if len(elsewhere) == 5:
+                    break
         if elsewhere:
             sent_to = sorted({r for m in elsewhere for r in m.to})  # type: ignore[attr-defined]
             return {
                 **base,
                 "status": "missed",
                 "misses": ["wrong_partner"],
-                "evidence": [m.seq for m in elsewhere[:5]],
+                "evidence": [m.seq for m in elsewhere],
                 "reason": f"wrong partner: messages went to {', '.join(sent_to)}, none to {', '.join(targets)}",
             }
         return {

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
@@ -94,8 +95,12 @@ class Report:
     scenario: Scenario
     overview: Overview
     score: Scorecard
-    timeline: list[TimelineEntry]
     events: Sequence[EventBase]
+
+    @cached_property
+    def timeline(self) -> list[TimelineEntry]:
+        """Every significant event in words (built on first use: a page shows only the first few thousand)."""
+        return timeline(self.scenario, self.events)
 
 
 def read_log(path: str | Path) -> tuple[LoadedScenario, list[EventBase], dict[str, str]]:
@@ -118,7 +123,6 @@ def build_report(scenario: Scenario, events: Sequence[EventBase], meta: dict[str
         scenario=scenario,
         overview=_overview(scenario, events, meta, card),
         score=card,
-        timeline=timeline(scenario, events),
         events=events,
     )
 
@@ -161,20 +165,35 @@ def _overview(scenario: Scenario, events: Sequence[EventBase], meta: dict[str, s
     )
 
 
-def timeline(scenario: Scenario, events: Sequence[EventBase]) -> list[TimelineEntry]:
-    """The significant events in words; dynamic state steps are left out (the state chart shows them)."""
+def timeline(scenario: Scenario, events: Sequence[EventBase], limit: int | None = None) -> list[TimelineEntry]:
+    """The significant events in words (the first `limit` of them); dynamic state steps are left out."""
     entries: list[TimelineEntry] = []
+    # Built without re-validation: every field comes from already validated events.
+    construct = TimelineEntry.model_construct
     for e in events:
         line = describe(e)
         if line is not None:
             kind, lanes, text = line
-            entries.append(TimelineEntry(seq=e.seq, t=e.t, kind=kind, actor=e.actor, lanes=lanes, text=text))
+            entries.append(construct(seq=e.seq, t=e.t, kind=kind, actor=e.actor, lanes=lanes, text=text))
+            if limit is not None and len(entries) >= limit:
+                break
     return entries
+
+
+def significant(e: EventBase) -> bool:
+    """Whether an event has a timeline entry, without describing it."""
+    if e.type == "state_changed":  # type: ignore[attr-defined]
+        return not e.cause.startswith("dynamic:")  # type: ignore[attr-defined]
+    return e.type != "exercise_started"  # type: ignore[attr-defined]
 
 
 def describe(e: EventBase) -> tuple[str, list[str], str] | None:
     """(kind, lanes, text) for a significant event, None for the rest."""
     kind = e.type  # type: ignore[attr-defined]
+    if kind == "state_changed":
+        if e.cause.startswith("dynamic:"):  # type: ignore[attr-defined]
+            return None
+        return "state", [], f"{e.var} {e.previous:g} → {e.value:g} ({e.cause})"  # type: ignore[attr-defined]
     if kind == "inject_delivered":
         return "inject", list(e.to), f"{e.inject}: {e.sender} → {', '.join(e.to)} [{e.channel}] {e.title}"  # type: ignore[attr-defined]
     if kind == "decision_opened":
@@ -185,10 +204,6 @@ def describe(e: EventBase) -> tuple[str, list[str], str] | None:
         return "timeout", [], f"decision {e.decision} lapsed without a choice"  # type: ignore[attr-defined]
     if kind == "message_sent":
         return "message", [e.actor], f"{e.actor} → {', '.join(e.to)}: {e.text}"  # type: ignore[attr-defined]
-    if kind == "state_changed":
-        if e.cause.startswith("dynamic:"):  # type: ignore[attr-defined]
-            return None
-        return "state", [], f"{e.var} {e.previous:g} → {e.value:g} ({e.cause})"  # type: ignore[attr-defined]
     if kind == "observation":
         return "observation", [], f"{e.kind}: {e.text}"  # type: ignore[attr-defined]
     if kind == "rating_overridden":

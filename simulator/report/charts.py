@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from simulator.durations import format_clock, format_duration
@@ -120,7 +120,7 @@ def lane_chart(scenario: Scenario, events: Sequence[EventBase], end: float) -> L
     windows: list[tuple[float, float, float, str]] = []
     opened: dict[str, EventBase] = {}
 
-    def put(role: str, t: float, kind: str, title: str) -> None:
+    def put(role: str, t: float, kind: str, title: Callable[[], str]) -> None:
         lane = lane_of.get(role)
         if lane is None:
             return
@@ -128,7 +128,8 @@ def lane_chart(scenario: Scenario, events: Sequence[EventBase], end: float) -> L
         key = (lane, int(x), kind)
         mark = merged.get(key)
         if mark is None:
-            merged[key] = Mark(round(x, 1), lanes[lane][0], kind, title)
+            # The title is only formatted for the first event on a pixel: large logs merge most.
+            merged[key] = Mark(round(x, 1), lanes[lane][0], kind, title())
         else:
             mark.count += 1
 
@@ -136,15 +137,15 @@ def lane_chart(scenario: Scenario, events: Sequence[EventBase], end: float) -> L
         kind = e.type  # type: ignore[attr-defined]
         if kind == "inject_delivered":
             for role in e.to:  # type: ignore[attr-defined]
-                put(role, e.t, "inject", f"{format_clock(e.t)} inject {e.inject}: {e.title}")  # type: ignore[attr-defined]
+                put(role, e.t, "inject", lambda e=e: f"{format_clock(e.t)} inject {e.inject}: {e.title}")  # type: ignore[attr-defined]
         elif kind == "message_sent":
-            put(e.actor, e.t, "message", f"{format_clock(e.t)} message to {', '.join(e.to)}")  # type: ignore[attr-defined]
+            put(e.actor, e.t, "message", lambda e=e: f"{format_clock(e.t)} message to {', '.join(e.to)}")  # type: ignore[attr-defined]
         elif kind == "decision_opened":
             opened[e.decision] = e  # type: ignore[attr-defined]
         elif kind in ("decision_made", "decision_timed_out"):
             start = opened.get(e.decision)  # type: ignore[attr-defined]
             if kind == "decision_made":
-                put(e.actor, e.t, "decided", f"{format_clock(e.t)} {e.decision} → {e.option}")  # type: ignore[attr-defined]
+                put(e.actor, e.t, "decided", lambda e=e: f"{format_clock(e.t)} {e.decision} → {e.option}")  # type: ignore[attr-defined]
             if start is not None and len(windows) < 2000:
                 # The window from opening to choice or lapse, on the first role that could decide.
                 for role in start.by[:1]:  # type: ignore[attr-defined]
@@ -160,7 +161,7 @@ def lane_chart(scenario: Scenario, events: Sequence[EventBase], end: float) -> L
                             )
                         )
                         if kind == "decision_timed_out":
-                            put(role, e.t, "timeout", f"{format_clock(e.t)} {e.decision} lapsed")  # type: ignore[attr-defined]
+                            put(role, e.t, "timeout", lambda e=e: f"{format_clock(e.t)} {e.decision} lapsed")  # type: ignore[attr-defined]
     marks = sorted(merged.values(), key=lambda m: (m.y, m.x, m.kind))
     for mark in marks:
         if mark.count > 1:

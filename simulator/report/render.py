@@ -1,6 +1,6 @@
 """Renderers of the after-action report: Markdown and HTML through Jinja templates, and the stable JSON form.
 
-JSON structure (format "tabletop-aar/1"; keys are sorted, so the same log gives the same bytes):
+JSON structure (format "tabletop-aar/1"; keys in this order, so the same log gives the same bytes):
 
     format       "tabletop-aar/1"
     overview     scenario, title, domain, summary, in_world_start, date, teams[], roles[],
@@ -31,7 +31,8 @@ from pydantic import TypeAdapter
 
 from simulator.durations import format_clock, format_duration
 from simulator.events import Event
-from simulator.report.aar import FORMAT, Report, event_line
+from simulator.report.aar import FORMAT, Report, event_line, significant
+from simulator.report.aar import timeline as build_timeline
 from simulator.report.charts import lane_chart, rating_chart, state_chart
 from simulator.scoring import RATING_WORDS, number
 
@@ -98,15 +99,16 @@ _MD = _markdown_environment()
 def _context(report: Report, appendix_limit: int | None) -> dict[str, Any]:
     events = report.events
     limit = len(events) if appendix_limit is None else max(0, appendix_limit)
-    timeline = report.timeline
+    timeline = build_timeline(report.scenario, events, limit)
+    hidden = sum(1 for e in events[timeline[-1].seq :] if significant(e)) if len(timeline) == limit else 0
     objective_of = {e.id: o for o in report.score.objectives for e in o.expectations}
     return {
         "r": report,
         "o": report.overview,
         "s": report.score,
         "scenario": report.scenario,
-        "timeline": timeline[:limit],
-        "timeline_hidden": max(0, len(timeline) - limit),
+        "timeline": timeline,
+        "timeline_hidden": hidden,
         "appendix": events[:limit],
         "appendix_hidden": max(0, len(events) - limit),
         "objective_of": objective_of,
@@ -149,8 +151,20 @@ def report_data(report: Report) -> dict[str, Any]:
 
 
 def render_json(report: Report) -> str:
-    """The report as JSON: sorted keys, so the same log gives the same text."""
-    return json.dumps(report_data(report), ensure_ascii=False, sort_keys=True, indent=1) + "\n"
+    """The report as JSON in the documented structure; the same log gives the same text.
+
+    Keys keep the models' declaration order (stable by construction). The event list, the bulk
+    of a large log, is serialised by pydantic in one call rather than dict by dict.
+    """
+    head = {
+        "format": FORMAT,
+        "overview": report.overview.model_dump(mode="json"),
+        "score": report.score.model_dump(mode="json"),
+        "timeline": [entry.model_dump(mode="json") for entry in report.timeline],
+    }
+    text = json.dumps(head, ensure_ascii=False)
+    events = _EVENTS.dump_json(list(report.events)).decode("utf-8")
+    return text[:-1] + ', "events": ' + events + "}\n"
 
 
 def render(report: Report, fmt: str, *, appendix_limit: int | None = DEFAULT_APPENDIX) -> str:
