@@ -14,14 +14,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from textual.app import App, ComposeResult  # noqa: E402
-from textual.widgets import Footer, Static  # noqa: E402
+from textual.app import App, ComposeResult
+from textual.widgets import Footer, Static
 
-from simulator.commands import InjectAdHoc  # noqa: E402
-from simulator.loader import load_file  # noqa: E402
-from simulator.session import ManualClock, Session  # noqa: E402
-from ui.app import TabletopApp  # noqa: E402
-from ui.widgets.feed import Feed  # noqa: E402
+from simulator.commands import InjectAdHoc
+from simulator.loader import load_file
+from simulator.session import ManualClock, Session
+from ui.app import TabletopApp
+from ui.widgets.feed import Feed
 
 SCENARIO = Path(__file__).resolve().parent.parent / "scenarios" / "port-drill.yaml"
 ITEMS = 5_000
