@@ -23,7 +23,7 @@ from simulator.events import (
     StateChanged,
 )
 from simulator.policies import make_policy
-from simulator.scoring import Scorecard, score
+from simulator.scoring import Scorecard, number, score
 from simulator.simulation import simulate
 from simulator.store import LogError
 
@@ -88,7 +88,7 @@ def score_line(card: Scorecard) -> str:
     """One line: overall share and rating, then each objective's rating."""
     ratings = ", ".join(f"{o.id} {o.rating or '-'}" for o in card.objectives)
     overall = f"{card.overall:.0%} ({card.overall_rating})" if card.overall_rating else "not rated"
-    return f"score: {overall}, {card.points:g}/{card.max_points:g} points; {ratings or 'no objectives'}"
+    return f"score: {overall}, {number(card.points)}/{number(card.max_points)} points; {ratings or 'no objectives'}"
 
 
 def describe(event: EventBase, *, include_state: bool = False) -> str | None:
