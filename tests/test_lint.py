@@ -1,0 +1,136 @@
+"""`tabletop lint`: one small scenario per warning kind, each warning pinned to its exact line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from simulator.cli import main
+from simulator.lint import lint
+from simulator.loader import load_file
+
+CLEAN = (Path(__file__).resolve().parent / "data" / "lint" / "clean.yaml").read_text(encoding="utf-8")
+
+
+def run_lint(tmp_path, monkeypatch, capsys, text: str) -> tuple[int, list[str]]:
+    (tmp_path / "s.yaml").write_text(text, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    status = main(["lint", "s.yaml"])
+    return status, capsys.readouterr().out.splitlines()
+
+
+def changed(old: str, new: str) -> str:
+    assert CLEAN.count(old) == 1, old
+    return CLEAN.replace(old, new)
+
+
+def line_of(text: str, fragment: str) -> int:
+    return next(n for n, line in enumerate(text.splitlines(), 1) if fragment in line)
+
+
+def test_a_clean_scenario_lints_with_exit_0_and_no_output(tmp_path, monkeypatch, capsys):
+    assert run_lint(tmp_path, monkeypatch, capsys, CLEAN) == (0, [])
+
+
+def test_the_bundled_example_lints_clean(capsys):
+    assert main(["lint", "port-drill"]) == 0
+    assert capsys.readouterr().out == ""
+
+
+CASES = {
+    "inject timed after the end": (
+        "    from: Control\n    to: [env]",
+        "    at: 2h\n    from: Control\n    to: [env]",
+        "    at: 2h",
+        9,
+        "inject 'slick' is timed at 2h, after the end (1h); it can never fire",
+    ),
+    "inject nothing schedules": (
+        "effects: [{schedule: slick}]",
+        "effects: [{end: Gave up}]",
+        "  - id: slick",
+        9,
+        "inject 'slick' has neither `at` nor `when` and no option schedules it; it can never fire",
+    ),
+    "inject waiting on something that cannot happen": (
+        "objectives:\n",
+        "  - {id: ghost, when: {after: 2h}, from: C, to: [hm], channel: radio, title: Ghost}\nobjectives:\n",
+        "{id: ghost",
+        10,
+        "inject 'ghost' can never fire: nothing it waits for can happen",
+    ),
+    "option with no effect": (
+        "        - id: wait\n",
+        "        - id: pray\n          label: Pray\n        - id: wait\n",
+        "        - id: pray",
+        15,
+        "option 'pray' of decision 'contain' has no effect and no expectation or condition refers to it",
+    ),
+    "objective nothing measures": (
+        "  - {id: contain, text: Contain it, capability: Environmental Response}",
+        "  - {id: contain, text: Contain it, capability: Environmental Response}\n"
+        "  - {id: inform, text: Inform partners, capability: Operational Coordination}",
+        "  - {id: inform,",
+        10,
+        "objective 'inform' is not measured by any expectation",
+    ),
+    "role that receives nothing": (
+        "  - {id: env, name: Environmental officer, team: port}",
+        "  - {id: env, name: Environmental officer, team: port}\n  - {id: idle, name: Idle observer, team: port}",
+        "  - {id: idle,",
+        10,
+        "role 'idle' receives no inject",
+    ),
+    "deadline after the end": (
+        "deadline: 10m",
+        "deadline: 70m",
+        "deadline: 70m",
+        17,
+        "decision 'contain' is due at 1h10m, after the end (1h)",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_each_warning_kind_is_reported_at_its_line(case, tmp_path, monkeypatch, capsys):
+    old, new, fragment, col, message = CASES[case]
+    text = changed(old, new)
+    status, lines = run_lint(tmp_path, monkeypatch, capsys, text)
+    assert status == 1
+    assert lines == [f"s.yaml:{line_of(text, fragment)}:{col}: warning: {message}"]
+
+
+def test_a_condition_cycle_is_reported_once(tmp_path, monkeypatch, capsys):
+    # Put the two injects at the end of the inject list, before objectives.
+    text = CLEAN.replace(
+        "objectives:\n",
+        "  - {id: chicken, when: {delivered: egg}, from: C, to: [hm], channel: radio, title: Chicken}\n"
+        "  - {id: egg, when: {delivered: chicken}, from: C, to: [hm], channel: radio, title: Egg}\n"
+        "objectives:\n",
+    )
+    status, lines = run_lint(tmp_path, monkeypatch, capsys, text)
+    chicken = line_of(text, "{id: chicken")
+    egg = line_of(text, "{id: egg")
+    assert status == 1
+    assert lines == [
+        f"s.yaml:{chicken}:10: warning: inject 'chicken' can never fire: nothing it waits for can happen",
+        f"s.yaml:{chicken}:25: warning: condition cycle: chicken → egg → chicken; these injects wait on each other",
+        f"s.yaml:{egg}:10: warning: inject 'egg' can never fire: nothing it waits for can happen",
+    ]
+
+
+def test_warnings_are_problems_with_severity_warning(tmp_path):
+    path = tmp_path / "s.yaml"
+    path.write_text(changed("deadline: 10m", "deadline: 70m"), encoding="utf-8")
+    (warning,) = lint(load_file(path))
+    assert warning.severity == "warning"
+    assert str(warning).startswith(f"{path}:")
+
+
+def test_lint_reports_errors_of_invalid_files_and_exits_1(tmp_path, monkeypatch, capsys):
+    status, lines = run_lint(tmp_path, monkeypatch, capsys, CLEAN.replace("domain: maritime", "domain: sea"))
+    assert status == 1
+    assert lines == [
+        f"s.yaml:{line_of(CLEAN, 'domain:')}:9: error: domain: 'sea' is not one of: maritime, cyber, cbrn, ct, hybrid"
+    ]

@@ -1,0 +1,177 @@
+"""Whatever the input, the loader either returns a scenario or raises ScenarioError with positioned problems."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from simulator.diagnostics import ScenarioError
+from simulator.loader import LoadedScenario, load_bytes, load_text
+from simulator.schema import CONDITION_KEYS, EFFECT_KEYS
+
+FAST = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+# Words that steer generated documents into the scenario language, so the fuzz reaches validation and
+# reference checks rather than stopping at the first unknown key.
+WORDS = [
+    "schema",
+    "tabletop/1",
+    "id",
+    "title",
+    "domain",
+    "cyber",
+    "duration",
+    "1h",
+    "12:30",
+    "no",
+    "teams",
+    "roles",
+    "team",
+    "name",
+    "injects",
+    "at",
+    "when",
+    "to",
+    "from",
+    "channel",
+    "radio",
+    "decision",
+    "options",
+    "effects",
+    "state",
+    "above",
+    "objectives",
+    "scoring",
+    "expectations",
+    "model",
+    "<<",
+    "all",
+    *CONDITION_KEYS,
+    *EFFECT_KEYS,
+]
+SCALARS = st.one_of(
+    st.sampled_from(WORDS),
+    st.text(max_size=8),
+    st.integers(-(10**6), 10**6),
+    st.floats(allow_nan=True),
+    st.booleans(),
+    st.none(),
+)
+YAML_PIECES = st.sampled_from(
+    [
+        "\n",
+        "  ",
+        "\t",
+        ": ",
+        "- ",
+        "[",
+        "]",
+        "{",
+        "}",
+        ", ",
+        "&a ",
+        "*a",
+        "<<: *a",
+        "!!python/object/apply:os.system ",
+        "!!str ",
+        "? ",
+        "---\n",
+        "...\n",
+        "'",
+        '"',
+        "|\n",
+        "# c\n",
+        "\ufeff",
+        "%YAML 1.2\n",
+        *WORDS,
+    ]
+)
+
+
+def outcome(load: Any) -> None:
+    try:
+        result = load()
+    except ScenarioError as exc:
+        assert exc.problems
+        for problem in exc.problems:
+            assert problem.line >= 1 and problem.col >= 1
+            assert "\n" not in problem.message
+    else:
+        assert isinstance(result, LoadedScenario)
+
+
+@FAST
+@given(st.text(max_size=300))
+def test_arbitrary_text_raises_only_scenario_errors(text):
+    outcome(lambda: load_text(text, "fuzz.yaml"))
+
+
+@FAST
+@given(st.binary(max_size=300))
+def test_arbitrary_bytes_raise_only_scenario_errors(raw):
+    outcome(lambda: load_bytes(raw, "fuzz.yaml"))
+
+
+@FAST
+@given(st.lists(YAML_PIECES, max_size=60).map("".join))
+def test_yaml_shaped_text_raises_only_scenario_errors(text):
+    outcome(lambda: load_text(text, "fuzz.yaml"))
+
+
+def _yamlish(value: Any, indent: int = 0) -> str:
+    """Block-style YAML for nested data, written by hand so keys of every type reach the loader."""
+    pad = "  " * indent
+    if isinstance(value, dict):
+        if not value:
+            return "{}"
+        return "\n" + "\n".join(f"{pad}{_scalar(k)}: {_yamlish(v, indent + 1)}" for k, v in value.items())
+    if isinstance(value, list):
+        if not value:
+            return "[]"
+        return "\n" + "\n".join(f"{pad}- {_yamlish(v, indent + 1).lstrip()}" for v in value)
+    return _scalar(value)
+
+
+def _scalar(value: Any) -> str:
+    if value is None:
+        return "~"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value) if value == value else ".nan"
+    return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+STRUCTURES = st.recursive(
+    SCALARS,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4),
+        st.dictionaries(st.one_of(st.sampled_from(WORDS), st.integers(0, 9), st.none()), inner, max_size=5),
+    ),
+    max_leaves=30,
+)
+
+
+@FAST
+@given(st.dictionaries(st.sampled_from(WORDS), STRUCTURES, max_size=8))
+def test_nested_structures_raise_only_scenario_errors(document):
+    outcome(lambda: load_text(_yamlish(document).lstrip("\n") + "\n", "fuzz.yaml"))
+
+
+MINIMAL = {
+    "schema": "tabletop/1",
+    "id": "fuzz",
+    "title": "Fuzz",
+    "domain": "cyber",
+    "duration": "1h",
+    "teams": [{"id": "t", "name": "T"}],
+    "roles": [{"id": "r", "name": "R", "team": "t"}],
+}
+
+
+@FAST
+@given(st.dictionaries(st.sampled_from(["injects", "state", "dynamics", "objectives", "scoring", "model"]), STRUCTURES))
+def test_near_valid_scenarios_raise_only_scenario_errors(extra):
+    outcome(lambda: load_text(_yamlish({**MINIMAL, **extra}).lstrip("\n") + "\n", "fuzz.yaml"))
