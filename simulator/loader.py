@@ -184,7 +184,7 @@ def _schema_problems(exc: pydantic.ValidationError, positions: safeyaml.Pos, nam
         loc = e.data_loc
         field = str(loc[-1])
         parent = _models_in(e.owner)
-        combined = _two_kinds(parent, field, e.raw.get("input"))
+        combined = _two_kinds(parent, field)
         if combined:
             add(loc, combined, key=True)
             continue
@@ -330,7 +330,7 @@ _UNION_KINDS = {
 }
 
 
-def _two_kinds(models: list[type[BaseModel]], field: str, value: Any) -> str | None:
+def _two_kinds(models: list[type[BaseModel]], field: str) -> str | None:
     """The message for a condition or effect that names two kinds at once, or None."""
     for model in models:
         if model not in _TAGS_BY_MODEL:
