@@ -354,6 +354,8 @@ class Exercise:
             if decision.deadline is not None:
                 self.env.process(self._decision_clock(record, decision.deadline))
         self._changed(("delivered", inject.id))
+        if inject.effects:
+            self._apply(inject.effects, f"inject:{inject.id}")
 
     def _set_state(self, var: str, value: float, cause: str) -> None:
         low, high = self._bounds[var]

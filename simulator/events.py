@@ -107,7 +107,7 @@ class StateChanged(EventBase):
     value: float
     previous: float
     cause: str
-    """What changed it: "dynamic:ID", "option:DECISION/OPTION", "timeout:DECISION" or "facilitator"."""
+    """What changed it: "dynamic:ID", "inject:ID", "option:DECISION/OPTION" or "timeout:DECISION"."""
 
 
 class Observation(EventBase):

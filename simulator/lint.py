@@ -37,9 +37,10 @@ def _checks(scenario: Scenario) -> Iterator[tuple[tuple[Any, ...], str, bool]]:
     decision_inject = {d.id: i.id for i in scenario.injects if (d := i.decision) is not None}
     scheduled_by: dict[str, list[str]] = {}
     for inject in scenario.injects:
-        if inject.decision is None:
-            continue
-        effect_lists = [option.effects for option in inject.decision.options] + [inject.decision.on_timeout]
+        # An inject's own effects, its options' and its deadline's: all fire only once it is delivered.
+        effect_lists = [inject.effects]
+        if inject.decision is not None:
+            effect_lists += [option.effects for option in inject.decision.options] + [inject.decision.on_timeout]
         for effects in effect_lists:
             for effect in effects:
                 if isinstance(effect, ScheduleEffect):
@@ -204,6 +205,9 @@ def _cycles(scenario: Scenario, decision_inject: dict[str, str]) -> list[list[st
         targets: list[str] = []
 
         def walk(condition: Any, targets: list[str] = targets) -> None:
+            # A negation waits for nothing (it holds until its inner event happens), so it adds no edge.
+            if isinstance(condition, NotCondition):
+                return
             for inner in _children(condition):
                 walk(inner, targets)
             if isinstance(condition, DeliveredCondition):

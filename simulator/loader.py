@@ -562,6 +562,7 @@ def check_references(scenario: Scenario) -> Iterator[tuple[tuple[Any, ...], str]
         for obj_index, objective in enumerate(inject.objectives):
             if objective not in objectives:
                 yield base + ("objectives", obj_index), _unknown("objective", objective, objectives)
+        yield from refs.effects(base + ("effects",), inject.effects)
         if inject.decision is not None:
             decision = inject.decision
             if decision.by is not None:

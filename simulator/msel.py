@@ -184,14 +184,14 @@ def describe_condition(scenario: Scenario, condition: Any) -> str:
 
 
 def _schedulers(scenario: Scenario) -> dict[str, list[str]]:
-    """Inject id → how decisions schedule it, in words."""
+    """Inject id → what schedules it (another inject's delivery, an option, a timeout), in words."""
     found: dict[str, list[str]] = {}
     for inject in scenario.injects:
+        sources = [(f"delivery of {inject.id}", inject.effects)]
         decision = inject.decision
-        if decision is None:
-            continue
-        sources = [(f"option {o.id} of decision {decision.id}", o.effects) for o in decision.options]
-        sources.append((f"timeout of decision {decision.id}", decision.on_timeout))
+        if decision is not None:
+            sources += [(f"option {o.id} of decision {decision.id}", o.effects) for o in decision.options]
+            sources.append((f"timeout of decision {decision.id}", decision.on_timeout))
         for source, effects in sources:
             for effect in effects:
                 if isinstance(effect, ScheduleEffect):

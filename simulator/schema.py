@@ -470,7 +470,7 @@ class Inject(Model):
     id: Id
     """Unique across the scenario."""
     at: Duration | None = None
-    """Scenario time of delivery. Leave out `at` and `when` for an inject that only effects schedule."""
+    """Scenario time of delivery. Leave out both `at` and `when` for an inject that only an effect schedules."""
     when: Condition | None = None
     """Deliver once this condition holds (instead of at a fixed time)."""
     delay: Duration = 0.0
@@ -493,6 +493,8 @@ class Inject(Model):
     """Documents that come with the inject."""
     decision: Decision | None = None
     """A decision the recipients must make."""
+    effects: list[Effect] = Field(default_factory=list)
+    """What happens in the world when the inject is delivered (state changes, follow-up injects)."""
     expected_action: str = ""
     """What players should do (for the MSEL and evaluators)."""
     objectives: list[Id] = Field(default_factory=list)

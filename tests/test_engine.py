@@ -316,3 +316,28 @@ def test_an_event_can_be_copied_with_changes_like_any_pydantic_model():
     delivered = exercise.events[1]
     copy = delivered.model_copy(update={"title": "Changed"})
     assert (copy.title, delivered.title) == ("Changed", "Hose parted")
+
+
+def test_an_inject_can_change_the_world_and_schedule_a_follow_up_when_delivered():
+    text = """
+state:
+  oil: {label: Oil, initial: 0}
+injects:
+  - id: hose
+    at: 10m
+    from: Terminal
+    to: [hm]
+    channel: radio
+    title: Hose parted
+    effects: [{add: {oil: 4}}, {schedule: {inject: sheen, in: 5m}}]
+  - {id: sheen, from: Pilot, to: [duty], channel: radio, title: Sheen spreading}
+"""
+    exercise = Exercise(scenario(text), clock=lambda: 0.0)
+    exercise.start()
+    exercise.advance(3600)
+    assert timeline(exercise.events)[1:4] == [
+        (600.0, "inject_delivered", "hose"),
+        (600.0, "state_changed", "oil=4"),
+        (900.0, "inject_delivered", "sheen"),
+    ]
+    assert exercise.events[2].cause == "inject:hose"

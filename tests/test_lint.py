@@ -134,3 +134,26 @@ def test_lint_reports_errors_of_invalid_files_and_exits_1(tmp_path, monkeypatch,
     assert lines == [
         f"s.yaml:{line_of(CLEAN, 'domain:')}:9: error: domain: 'sea' is not one of: maritime, cyber, cbrn, ct, hybrid"
     ]
+
+
+def test_a_negated_condition_is_not_a_cycle_and_inject_effects_make_injects_reachable(tmp_path):
+    from simulator.lint import lint
+    from simulator.loader import load_text
+
+    text = """schema: tabletop/1
+id: nocycle
+title: No cycle
+domain: maritime
+duration: 1h
+teams: [{id: t, name: T}]
+roles: [{id: a, name: A, team: t}]
+objectives: [{id: o, text: O, capability: Planning}]
+scoring:
+  expectations: [{id: e, objective: o, respond: first}]
+injects:
+  - {id: first, at: 0s, from: X, to: [a], channel: email, title: First, effects: [{schedule: follow}]}
+  - {id: follow, from: X, to: [a], channel: email, title: Follow-up}
+  - {id: quiet, when: {all: [{after: 10m}, {not: {delivered: loud}}]}, from: X, to: [a], channel: email, title: Quiet}
+  - {id: loud, when: {delivered: quiet}, from: X, to: [a], channel: email, title: Loud}
+"""
+    assert lint(load_text(text, "nocycle.yaml")) == []
