@@ -318,24 +318,32 @@ class Exercise:
         self.delivered[inject.id] = self.env.now
         to = self._recipients[inject.id]
         decision = inject.decision
-        self._record(
-            InjectDelivered,
-            "system",
-            {
-                "inject": inject.id,
-                "title": inject.title,
-                "body": inject.body,
-                "sender": inject.from_,
-                "channel": inject.channel,
-                "to": to,
-                "priority": inject.priority,
-                "category": inject.category,
-                "decision": decision.id if decision is not None else None,
-                "attachments": [{"name": a.name, "text": a.text} for a in inject.attachments]
-                if inject.attachments
-                else [],
-                "adhoc": False,
-            },
+        # The hot path of every run: the event is built complete, in field order, in one go.
+        self._append(
+            build_event(
+                InjectDelivered,
+                {
+                    "seq": len(self.events) + 1,
+                    "t": float(self.env.now),
+                    "wall": self._clock(),
+                    "actor": "system",
+                    "type": "inject_delivered",
+                    "inject": inject.id,
+                    "title": inject.title,
+                    "body": inject.body,
+                    "sender": inject.from_,
+                    "channel": inject.channel,
+                    "to": to,
+                    "priority": inject.priority,
+                    "category": inject.category,
+                    "decision": decision.id if decision is not None else None,
+                    "attachments": [{"name": a.name, "text": a.text} for a in inject.attachments]
+                    if inject.attachments
+                    else [],
+                    "adhoc": False,
+                },
+                ordered=True,
+            )
         )
         if decision is not None:
             by = self.scenario.resolve_roles(decision.by) if decision.by is not None else to
@@ -367,7 +375,23 @@ class Exercise:
         if value == previous:
             return
         self.state[var] = value
-        self._record(StateChanged, "system", {"var": var, "value": value, "previous": previous, "cause": cause})
+        self._append(
+            build_event(
+                StateChanged,
+                {
+                    "seq": len(self.events) + 1,
+                    "t": float(self.env.now),
+                    "wall": self._clock(),
+                    "actor": "system",
+                    "type": "state_changed",
+                    "var": var,
+                    "value": value,
+                    "previous": previous,
+                    "cause": cause,
+                },
+                ordered=True,
+            )
+        )
         self._changed(("state", var))
 
     def _apply(self, effects: Iterable[Any], cause: str) -> None:
@@ -570,7 +594,9 @@ class Exercise:
             "type": EVENT_TYPE_NAMES[cls],
         }
         values.update(payload)
-        event = build_event(cls, values)
+        self._append(build_event(cls, values))
+
+    def _append(self, event: EventBase) -> None:
         if self._sink is not None:
             self._sink(event)
         self.events.append(event)
