@@ -97,3 +97,16 @@ def test_every_inject_is_reached_under_some_policy_and_seed(name):
         if reached >= {i.id for i in scenario.injects}:
             break
     assert sorted({i.id for i in scenario.injects} - reached) == []
+
+
+@pytest.mark.parametrize("name", sorted(FLAGSHIPS))
+def test_the_model_answer_scores_well_above_doing_nothing(name):
+    from simulator.scoring import score
+
+    loaded = load_file(FLAGSHIPS[name])
+    scores = {}
+    for policy in ("model", "none"):
+        result = simulate(loaded, make_policy(policy, loaded.scenario, 0), seed=0)
+        scores[policy] = score(loaded.scenario, result.events)
+    assert scores["model"].overall >= 0.85 and scores["model"].overall_rating == "P"
+    assert scores["none"].overall <= 0.3

@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "simulator.cli.sweep",
     "simulator.cli.new",
     "simulator.cli.msel",
+    "simulator.cli.log",
 )
 
 Registrar = Callable[[argparse._SubParsersAction], None]

@@ -1,0 +1,67 @@
+"""`tabletop log`: info, JSONL export and import, and verification by replay, with clean errors."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+from simulator.cli import main
+
+
+def simulate(tmp_path, capsys, name="run.db", policy="random"):
+    path = tmp_path / name
+    assert main(["simulate", "port-drill", "--policy", policy, "--seed", "2", "--log", str(path), "--json"]) == 0
+    capsys.readouterr()
+    return path
+
+
+def test_info_summarises_the_log(tmp_path, capsys):
+    path = simulate(tmp_path, capsys)
+    assert main(["log", "info", str(path), "--json"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert (info["scenario"], info["seed"], info["policy"], info["ended"]) == ("port-drill", "2", "random", True)
+    assert info["types"]["exercise_started"] == 1 and info["last_t"] == 2700.0
+
+
+def test_export_then_import_gives_an_identical_log_that_verifies(tmp_path, capsys):
+    path = simulate(tmp_path, capsys)
+    assert main(["log", "export", str(path), "-o", str(tmp_path / "run.jsonl")]) == 0
+    assert main(["log", "import", str(tmp_path / "run.jsonl"), "-o", str(tmp_path / "copy.db")]) == 0
+    capsys.readouterr()
+    original = sqlite3.connect(path).execute("SELECT seq, t, wall, actor, type, data FROM events").fetchall()
+    copied = (
+        sqlite3.connect(tmp_path / "copy.db").execute("SELECT seq, t, wall, actor, type, data FROM events").fetchall()
+    )
+    assert copied == original
+    assert main(["log", "verify", str(tmp_path / "copy.db")]) == 0
+    assert "events replay identically from port-drill seed 2" in capsys.readouterr().out
+
+
+def test_export_to_standard_output_starts_with_the_metadata(tmp_path, capsys):
+    path = simulate(tmp_path, capsys, policy="none")
+    assert main(["log", "export", str(path)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert json.loads(lines[0])["meta"]["scenario_id"] == "port-drill"
+    assert json.loads(lines[1])["type"] == "exercise_started"
+
+
+def test_verify_catches_a_log_edited_after_the_fact(tmp_path, capsys):
+    path = simulate(tmp_path, capsys, policy="model")
+    db = sqlite3.connect(path)
+    db.execute(
+        """UPDATE events SET data = replace(data, '"option": "boom"', '"option": "wait"') WHERE type = 'decision_made'"""
+    )
+    db.commit()
+    db.close()
+    assert main(["log", "verify", str(path)]) == 1
+    assert "diverges from the scenario at event" in capsys.readouterr().err
+
+
+def test_bad_files_give_one_clear_line(tmp_path, capsys):
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(b"not sqlite" * 50)
+    assert main(["log", "info", str(junk)]) == 1
+    assert main(["log", "import", str(tmp_path / "missing.jsonl"), "-o", str(tmp_path / "x.db")]) == 1
+    err = capsys.readouterr().err
+    assert "not a Tabletop log" in err and "No such file" in err
+    assert "Traceback" not in err
