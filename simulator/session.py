@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import math
+import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,11 +22,13 @@ from simulator.commands import (
     OverrideRating,
     SendMessage,
 )
+from simulator.diagnostics import ScenarioError
 from simulator.engine import CommandError, DecisionRecord, Exercise
-from simulator.events import DecisionTimedOut, EventBase, InjectDelivered
-from simulator.loader import LoadedScenario
+from simulator.events import ClockChanged, DecisionTimedOut, EventBase, InjectDelivered
+from simulator.loader import LoadedScenario, load_text
+from simulator.replay import ReplayError, replay
 from simulator.simulation import log_meta
-from simulator.store import EventStore
+from simulator.store import EventStore, LogError
 from simulator.visibility import FACILITATOR, can_see
 
 Subscriber = Callable[[list[EventBase]], None]
@@ -39,6 +42,10 @@ _CONTROL_COMMANDS = (InjectAdHoc, Observe, OverrideRating, ChangeClock, EndExerc
 
 class NotAllowed(CommandError):
     """A viewer asked for something only someone else may do."""
+
+
+class ResumeError(Exception):
+    """A log that cannot be continued with this scenario: another scenario, a changed file, damage."""
 
 
 class ManualClock:
@@ -84,25 +91,114 @@ class Session:
         loaded: LoadedScenario,
         *,
         log: str | Path | None = None,
-        seed: int = 0,
+        seed: int | None = None,
         clock: Callable[[], float] = time.monotonic,
         wall: Callable[[], float] = time.time,
         pace: float | None = None,
+        resume: bool = False,
+        force: bool = False,
     ) -> None:
+        """A new exercise logged to `log`, or with `resume` the one already in `log`, continued paused.
+
+        Resuming replays the log on the scenario (refusing a log of another scenario, a changed
+        scenario file unless `force`, or a damaged log, with ResumeError) and then appends to it.
+        """
         self.loaded = loaded
         self.scenario = loaded.scenario
         self.log_path = Path(log) if log is not None else None
-        self._store = EventStore.create(log, log_meta(loaded, seed, mode="room")) if log is not None else None
-        self.exercise = Exercise(loaded.scenario, seed=seed, sink=self._sink, clock=wall, sha256=loaded.sha256)
-        self._clock = clock
+        self.resumed: int | None = None
+        """How many logged events a resumed session started from; None for a new exercise."""
+        self._store: EventStore | None = None
+        self._task: asyncio.Task[None] | None = None
         self.pace = float(pace if pace is not None else loaded.scenario.pace)
+        if resume:
+            if log is None:
+                raise ResumeError("resuming needs the log file of the exercise")
+            self.exercise = self._reopen(Path(log), seed, wall, force, pace)
+        else:
+            seed = 0 if seed is None else seed
+            if log is not None:
+                self._store = EventStore.create(log, log_meta(loaded, seed, mode="room"))
+            self.exercise = Exercise(loaded.scenario, seed=seed, sink=self._sink, clock=wall, sha256=loaded.sha256)
+        self._clock = clock
         self.running = False
-        self._base_t = 0.0
+        self._base_t = self.exercise.now
         self._base_real = clock()
         self._pending: list[EventBase] = []
         self._subscribers: list[tuple[str, Subscriber]] = []
         self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+        if self.resumed and self.started and not self.ended and self._was_running():
+            # The clock stopped when the process did; say so in the log before anything else happens.
+            self.exercise.submit(ChangeClock(action="pause", pace=self.pace))
+
+    def _reopen(
+        self, path: Path, seed: int | None, wall: Callable[[], float], force: bool, pace: float | None
+    ) -> Exercise:
+        if not path.exists():
+            raise ResumeError(f"{path}: no such log file")
+        try:
+            self._store = EventStore(path)
+            meta = self._store.meta()
+            events = self._store.events()
+        except (LogError, sqlite3.DatabaseError) as exc:
+            self.close()
+            raise ResumeError(str(exc) if isinstance(exc, LogError) else f"{path}: damaged log ({exc})") from None
+        try:
+            logged_seed = self._check_meta(path, meta, seed, force)
+        except ResumeError:
+            self.close()
+            raise
+        self.resumed = len(events)
+        if not events:
+            # Created but never started: carry on as a fresh exercise in the same file.
+            return Exercise(self.scenario, seed=logged_seed, sink=self._sink, clock=wall, sha256=self.loaded.sha256)
+        try:
+            exercise = replay(self.loaded, events, seed=logged_seed, sink=self._sink, clock=wall)
+        except ReplayError as exc:
+            self.close()
+            raise ResumeError(f"{path}: {exc}") from None
+        if pace is None:
+            last = next((e for e in reversed(events) if isinstance(e, ClockChanged)), None)
+            if last is not None:
+                self.pace = last.pace
+        return exercise
+
+    def _check_meta(self, path: Path, meta: dict[str, str], seed: int | None, force: bool) -> int:
+        logged_id = meta.get("scenario_id")
+        if logged_id is not None and logged_id != self.scenario.id:
+            raise ResumeError(f"{path} is a log of scenario {logged_id!r}, not {self.scenario.id!r}")
+        try:
+            logged_seed = int(meta.get("seed", "0"))
+        except ValueError:
+            raise ResumeError(f"{path}: damaged log (seed {meta.get('seed')!r} is not a number)") from None
+        if seed is not None and seed != logged_seed:
+            raise ResumeError(f"{path} was run with seed {logged_seed}, not {seed}; leave out --seed to resume it")
+        logged_sha = meta.get("scenario_sha256")
+        if logged_sha and logged_sha != self.loaded.sha256:
+            if not force:
+                raise ResumeError(
+                    f"{self.loaded.path} has changed since {path} was written "
+                    f"(sha256 {self.loaded.sha256[:12]}…, the log was started with {logged_sha[:12]}…); "
+                    "restore the original file, or add --force to continue with the version stored in the log"
+                )
+            self._use_logged_scenario(path, meta)
+        return logged_seed
+
+    def _use_logged_scenario(self, path: Path, meta: dict[str, str]) -> None:
+        # The exercise must go on as it began: with the scenario text it was started with, which
+        # the log keeps, so that reports and later replays read the same scenario.
+        source = meta.get("scenario_source")
+        if not source:
+            raise ResumeError(f"{path} holds no copy of its scenario to continue with")
+        try:
+            loaded = load_text(source, meta.get("scenario_path") or str(path), sha256=meta.get("scenario_sha256"))
+        except ScenarioError as exc:
+            raise ResumeError(f"{path}: the scenario stored in the log is not valid ({exc.problems[0]})") from None
+        self.loaded, self.scenario = loaded, loaded.scenario
+
+    def _was_running(self) -> bool:
+        last = next((e for e in reversed(self.exercise.events) if isinstance(e, ClockChanged)), None)
+        return last is not None and last.action != "pause"
 
     # ----------------------------------------------------------------- reading
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -18,9 +19,11 @@ from simulator.events import (
     MessageSent,
     Observation,
     StateChanged,
+    without_wall,
 )
 from simulator.loader import load_file
-from simulator.session import PACES, ManualClock, NotAllowed, Session
+from simulator.replay import replay
+from simulator.session import PACES, ManualClock, NotAllowed, ResumeError, Session
 from simulator.store import EventStore
 from simulator.visibility import FACILITATOR, can_see
 
@@ -182,3 +185,138 @@ async def test_the_pacing_task_delivers_on_time_and_wakes_on_commands(loaded):
     session.submit(FACILITATOR, EndExercise())
     await asyncio.wait_for(task, 1)
     assert session.status == "ended"
+
+
+# ----------------------------------------------------------------- resume after a crash
+
+
+def crashed_run(loaded, tmp_path: Path) -> tuple[Path, Session]:
+    """A logged exercise that got some way and then lost its process (nothing closed, nothing flushed late)."""
+    session, clock = make(loaded, tmp_path)
+    session.start()
+    clock.step(3)
+    session.tick()
+    session.submit("harbour-master", SendMessage(role="harbour-master", to=["coastguard"], text="spill at berth 7"))
+    session.submit("harbour-master", Decide(role="harbour-master", decision="containment", option="boom"))
+    clock.step(14)  # past the press call at 15 minutes
+    session.tick()
+    # The process dies here: the log on disk is all that is left.
+    return tmp_path / "run.db", session
+
+
+def copy_log(source: Path, target: Path) -> Path:
+    """A copy of a live log (WAL included), as a backup tool would take it."""
+    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
+        src.backup(dst)
+    return target
+
+
+def test_a_killed_session_resumes_paused_where_the_log_stops_and_carries_on(loaded, tmp_path):
+    log, dead = crashed_run(loaded, tmp_path)
+    logged = EventStore(log).events()
+    clock = ManualClock(500.0)
+    session = Session(loaded, log=log, clock=clock, wall=lambda: 1_700_000_100.0, resume=True)
+    assert session.resumed == len(logged)
+    assert session.status == "paused"
+    assert session.scenario_time() == pytest.approx(logged[-1].t)
+    assert session.exercise.state == dead.exercise.state
+    assert session.exercise.delivered == dead.exercise.delivered
+    assert session.exercise.decisions["containment"].option == "boom"
+    # The clock stopped when the process did: the log says so, then goes on from there.
+    pause = session.exercise.events[len(logged)]
+    assert isinstance(pause, ClockChanged) and pause.action == "pause" and pause.seq == len(logged) + 1
+    assert session.pace == 60.0
+    clock.step(30)
+    assert session.tick() == []  # paused: nothing moves until the facilitator says so
+    session.resume()
+    clock.step(20)
+    session.tick()
+    session.submit("pcg-duty", SendMessage(role="pcg-duty", to=["harbour-master"], text="on our way"))
+    session.submit(FACILITATOR, EndExercise())
+    session.close()
+    # The log is one consistent exercise: it replays from the start, event for event.
+    on_disk = EventStore(log).events()
+    assert [e.seq for e in on_disk] == list(range(1, len(on_disk) + 1))
+    assert on_disk == session.exercise.events
+    assert on_disk[: len(logged)] == logged
+    replayed = replay(loaded, on_disk, seed=0)
+    assert replayed.ended and replayed.state == session.exercise.state
+    actions = [e.action for e in on_disk if isinstance(e, ClockChanged)]
+    assert actions == ["start", "pause", "resume"]
+
+
+def test_a_log_cut_between_two_events_of_one_instant_resumes(loaded, tmp_path):
+    log, dead = crashed_run(loaded, tmp_path)
+    full = dead.exercise.events
+    # Keep the log up to the first event of the press call's instant: its companions are lost.
+    cut = next(i for i, e in enumerate(full) if isinstance(e, InjectDelivered) and e.inject == "press-call")
+    short = tmp_path / "short.db"
+    with EventStore.create(short, EventStore(log).meta()) as store:
+        store.append_many(full[: cut + 1])
+    session = Session(loaded, log=short, clock=ManualClock(), wall=lambda: 1_700_000_100.0, resume=True)
+    assert [without_wall(e) for e in session.exercise.events[: len(full)]] == [without_wall(e) for e in full]
+    session.close()
+    assert EventStore(short).count() == len(session.exercise.events)
+
+
+def test_resuming_a_log_that_was_never_started_starts_it(loaded, tmp_path):
+    fresh, _ = make(loaded, tmp_path)
+    fresh.close()
+    session = Session(loaded, log=tmp_path / "run.db", clock=ManualClock(), resume=True)
+    assert session.status == "ready" and session.resumed == 0
+    session.start()
+    session.close()
+    assert EventStore(tmp_path / "run.db").events()[0].type == "exercise_started"
+
+
+def test_resuming_an_ended_exercise_shows_it_ended(loaded, tmp_path):
+    session, _ = make(loaded, tmp_path)
+    session.start()
+    session.submit(FACILITATOR, EndExercise())
+    session.close()
+    again = Session(loaded, log=tmp_path / "run.db", clock=ManualClock(), resume=True)
+    assert again.status == "ended"
+    again.submit("pcg-duty", AnswerHotwash(role="pcg-duty", question="went-well", answer="radio"))
+    again.close()
+    assert EventStore(tmp_path / "run.db").events()[-1].type == "hotwash_answered"
+
+
+def test_resume_refuses_another_scenario_a_changed_file_a_wrong_seed_and_damage(loaded, tmp_path):
+    log, _ = crashed_run(loaded, tmp_path)
+    before = EventStore(log).count()
+    other = load_file(SCENARIOS / "cyber-tidebreak.yaml")
+    with pytest.raises(ResumeError, match="is a log of scenario 'port-drill', not 'cyber-tidebreak'"):
+        Session(other, log=log, resume=True)
+    with pytest.raises(ResumeError, match="was run with seed 0, not 7"):
+        Session(loaded, log=log, seed=7, resume=True)
+
+    changed_path = tmp_path / "port-drill.yaml"
+    changed_path.write_text(Path(loaded.path).read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    changed = load_file(changed_path)
+    with pytest.raises(ResumeError, match=r"has changed since .* add --force"):
+        Session(changed, log=log, resume=True)
+    # --force goes on with the scenario text the log was started with, not the edited file.
+    forced = Session(changed, log=log, clock=ManualClock(), resume=True, force=True)
+    assert forced.status == "paused" and forced.loaded.text == loaded.text
+    forced.close()
+
+    # A log that the scenario does not reproduce (here: an edited decision) is caught by the replay.
+    tampered = copy_log(log, tmp_path / "tampered.db")
+    with sqlite3.connect(tampered) as db:
+        db.execute("UPDATE events SET data = replace(data, '\"boom\"', '\"wait\"') WHERE type = 'decision_made'")
+    with pytest.raises(ResumeError, match=r"diverges from the scenario at event \d+"):
+        Session(loaded, log=tampered, resume=True)
+
+    damaged = copy_log(log, tmp_path / "damaged.db")
+    with sqlite3.connect(damaged) as db:
+        db.execute("UPDATE events SET data = '{not json' WHERE seq = 3")
+    with pytest.raises(ResumeError, match="event 3 is damaged"):
+        Session(loaded, log=damaged, resume=True)
+    garbage = tmp_path / "garbage.db"
+    garbage.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(ResumeError, match="not a Tabletop log"):
+        Session(loaded, log=garbage, resume=True)
+    with pytest.raises(ResumeError, match="no such log file"):
+        Session(loaded, log=tmp_path / "missing.db", resume=True)
+    # Refusals leave the log as it was; only the forced resume added its pause.
+    assert EventStore(log).count() == before + 1

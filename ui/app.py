@@ -17,6 +17,7 @@ from ui.dialogs import ConfirmDialog, HelpScreen, HotwashDialog, RolePicker
 from ui.screens.debrief import DebriefScreen
 from ui.screens.facilitator import FacilitatorScreen
 from ui.screens.participant import ParticipantScreen
+from ui.text import clock
 
 
 class TabletopApp(App):
@@ -38,15 +39,27 @@ class TabletopApp(App):
         self.live = live
         self.consoles: dict[str, Screen] = {}
         self.viewer = FACILITATOR
-        self._ended_seen = False
+        # A resumed log may already hold the end; its notice would be news to nobody.
+        self._ended_seen = session.ended
 
     def on_mount(self) -> None:
         self.theme = "textual-dark"
         self.session.subscribe(FACILITATOR, self._on_events)
         self.action_show(FACILITATOR)
+        if self.session.resumed is not None:
+            self.notify(self._resumed_notice(), title="Resumed", timeout=12, markup=False)
         if self.live:
             self.session.launch()
             self.set_interval(0.25, self.refresh_clock)
+
+    def _resumed_notice(self) -> str:
+        session = self.session
+        where = f"{session.resumed} logged events replayed from {session.log_path}"
+        if session.ended:
+            return f"{where}. The exercise had ended: press e for the hot wash and debrief."
+        if not session.started:
+            return f"{where}. Press space to start."
+        return f"{where}. Paused at {clock(session.scenario_time())}: press space to continue."
 
     def on_unmount(self) -> None:
         self.session.close()

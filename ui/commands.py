@@ -29,7 +29,13 @@ def demo_scenario() -> str:
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add `run` and `demo`."""
-    run = sub.add_parser("run", help="run an exercise live in this terminal (facilitator and every role)")
+    run = sub.add_parser(
+        "run",
+        help="run an exercise live in this terminal (facilitator and every role)",
+        description="Run an exercise live in this terminal. After a crash or a quit, continue it with "
+        "`tabletop run SCENARIO --db LOG.db --resume`: the log is replayed and the exercise reopens paused "
+        "where it stopped, with everything that happened on the consoles.",
+    )
     run.add_argument("scenario", help="scenario file or bundled name")
     _common(run)
     run.set_defaults(handler=_run)
@@ -40,8 +46,18 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--db", metavar="FILE", help="log file (default: runs/<scenario>-<time>.db)")
-    parser.add_argument("--seed", type=int, default=0, help="random seed of the world (default 0)")
+    parser.add_argument("--seed", type=int, help="random seed of the world (default 0; with --resume: the log's)")
     parser.add_argument("--pace", type=float, help="scenario seconds per real second (default: the scenario's)")
+    parser.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue the exercise logged in --db FILE (after a crash or a quit); opens paused",
+    )
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="with --resume: accept a scenario file that changed since the log was written (the log is still checked)",
+    )
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -55,19 +71,28 @@ def _run(args: argparse.Namespace) -> int:
         return 1
     if args.pace is not None and args.pace <= 0:
         return fail("--pace must be positive", 2)
+    resume = args.resume
+    if args.force and not resume:
+        return fail("--force only applies with --resume", 2)
+    if resume and not args.db:
+        return fail("--resume needs the log to continue: --db FILE", 2)
     log = Path(args.db) if args.db else default_log(loaded.scenario.id)
+    if not resume and log.exists() and log.stat().st_size > 0:
+        return fail(f"{log}: already exists; add --resume to continue that exercise, or choose another file")
     # Imported late: the headless commands should not pay for Textual's start-up.
-    from simulator.session import Session
+    from simulator.session import ResumeError, Session
     from ui.app import TabletopApp
 
     try:
-        session = Session(loaded, log=log, seed=args.seed, pace=args.pace)
-    except LogError as exc:
+        session = Session(loaded, log=log, seed=args.seed, pace=args.pace, resume=resume, force=args.force)
+    except (LogError, ResumeError) as exc:
         return fail(str(exc))
     try:
         TabletopApp(session).run()
     finally:
         session.close()
     print(f"Log: {log}")
+    if not session.ended:
+        print(f"Resume: tabletop run {args.scenario} --db {log} --resume")
     print(f"AAR: tabletop report {log} --format html -o aar.html")
     return 0
