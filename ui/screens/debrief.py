@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import io
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +13,9 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, DataTable, Footer, Header, Static
 
+from simulator.diagnostics import ScenarioError
 from simulator.session import Session
+from simulator.store import LogError
 from ui.text import literal, one_line
 
 RATING_STYLE = {"P": "bold green", "S": "bold cyan", "M": "bold yellow", "U": "bold red"}
@@ -36,21 +36,17 @@ def scorecard(session: Session) -> Any | None:
     return score(session.scenario, session.exercise.events)
 
 
-def export(log: Path, fmt: str, out: Path, card: Any | None) -> str:
-    """Write the AAR; returns a one-line outcome. Uses the `report` command when it is available."""
-    from simulator.cli import build_parser, main
+def export(log: Path, fmt: str, out: Path) -> Path:
+    """Write the after-action report of a log, exactly as `tabletop report LOG --format FMT -o OUT` does.
 
-    parser = build_parser()
-    commands = next((a.choices for a in parser._actions if hasattr(a, "choices") and a.choices), {})
-    if "report" in commands:
-        err = io.StringIO()
-        with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
-            status = main(["report", str(log), "--format", fmt, "-o", str(out)])
-        return f"AAR written to {out}" if status == 0 else f"report failed: {one_line(err.getvalue(), 200)}"
-    if fmt == "json" and card is not None:
-        out.write_text(card.model_dump_json(indent=2), encoding="utf-8")
-        return f"Scorecard written to {out}"
-    return f"The {fmt} report is not available in this build; try: tabletop report {log} --format {fmt}"
+    Raises LogError, ScenarioError or OSError with the reason.
+    """
+    from simulator.report import build_report, read_log, render
+
+    loaded, events, meta = read_log(log)
+    text = render(build_report(loaded.scenario, events, meta), fmt)
+    out.write_text(text, encoding="utf-8")
+    return out
 
 
 class DebriefScreen(Screen):
@@ -67,6 +63,8 @@ class DebriefScreen(Screen):
         super().__init__(name="debrief")
         self.session = session
         self.card = scorecard(session)
+        self.written: list[Path] = []
+        """Report files exported from this screen, newest last."""
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -160,12 +158,24 @@ class DebriefScreen(Screen):
             return
         self._export(log, fmt)
 
-    @work(thread=True, exclusive=True)
+    @work(thread=True, exclusive=True, group="export")
     def _export(self, log: Path, fmt: str) -> None:
         out = log.with_suffix(f".aar.{fmt}")
-        message = export(log, fmt, out, self.card)
-        failed = not message.startswith(("AAR", "Scorecard"))
-        self.app.call_from_thread(self.notify, message, severity="error" if failed else "information", timeout=8)
+        try:
+            written = export(log, fmt, out)
+        except (LogError, ScenarioError, OSError) as exc:
+            reason = one_line(str(exc), 200)
+            self.app.call_from_thread(self.notify, f"The {fmt} report failed: {reason}", severity="error", markup=False)
+            return
+        self.app.call_from_thread(self._exported, written)
+
+    def _exported(self, path: Path) -> None:
+        self.written.append(path)
+        self.notify(f"AAR written to {path}", title="Exported", timeout=8, markup=False)
+        line = self._log_line()
+        line.append("   AAR: ", style="bold")
+        line.append_text(literal(str(path), "bold green"))
+        self.query_one("#log-line", Static).update(line)
 
     def action_back(self) -> None:
         self.app.pop_screen()
