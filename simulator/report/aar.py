@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict
 from simulator.events import EventBase
 from simulator.loader import LoadedScenario, load_text
 from simulator.schema import Scenario
-from simulator.scoring import Scorecard, score
+from simulator.scoring import Scorecard, paused_gc, score
 from simulator.store import EventStore, LogError
 
 FORMAT = "tabletop-aar/1"
@@ -100,7 +100,8 @@ class Report:
     @cached_property
     def timeline(self) -> list[TimelineEntry]:
         """Every significant event in words (built on first use: a page shows only the first few thousand)."""
-        return timeline(self.scenario, self.events)
+        with paused_gc():
+            return timeline(self.scenario, self.events)
 
 
 def read_log(path: str | Path) -> tuple[LoadedScenario, list[EventBase], dict[str, str]]:
@@ -178,6 +179,22 @@ def timeline(scenario: Scenario, events: Sequence[EventBase], limit: int | None 
             if limit is not None and len(entries) >= limit:
                 break
     return entries
+
+
+def timeline_dicts(events: Sequence[EventBase]) -> list[dict[str, object]]:
+    """The whole timeline as plain dicts in `TimelineEntry` field order, equal to its `model_dump(mode="json")`.
+
+    The JSON report needs every entry of a large log as data only: plain dicts cost a fraction of
+    building and dumping a model per entry.
+    """
+    rows: list[dict[str, object]] = []
+    append = rows.append
+    for e in events:
+        line = describe(e)
+        if line is not None:
+            kind, lanes, text = line
+            append({"seq": e.seq, "t": e.t, "kind": kind, "actor": e.actor, "lanes": lanes, "text": text})
+    return rows
 
 
 def significant(e: EventBase) -> bool:

@@ -31,10 +31,10 @@ from pydantic import TypeAdapter
 
 from simulator.durations import format_clock, format_duration
 from simulator.events import Event
-from simulator.report.aar import FORMAT, Report, event_line, significant
+from simulator.report.aar import FORMAT, Report, event_line, significant, timeline_dicts
 from simulator.report.aar import timeline as build_timeline
 from simulator.report.charts import lane_chart, rating_chart, state_chart
-from simulator.scoring import RATING_WORDS, number
+from simulator.scoring import RATING_WORDS, number, paused_gc
 
 FORMATS = ("md", "html", "json")
 DEFAULT_APPENDIX = 5000
@@ -124,19 +124,21 @@ def _context(report: Report, appendix_limit: int | None) -> dict[str, Any]:
 
 def render_markdown(report: Report, *, appendix_limit: int | None = DEFAULT_APPENDIX) -> str:
     """The report as Markdown, for pasting into an exercise report."""
-    return _MD.get_template("report.md.j2").render(_context(report, appendix_limit))
+    with paused_gc():
+        return _MD.get_template("report.md.j2").render(_context(report, appendix_limit))
 
 
 def render_html(report: Report, *, appendix_limit: int | None = DEFAULT_APPENDIX) -> str:
     """The report as one self-contained HTML file: inline CSS and SVG, nothing fetched, print-ready."""
     end = max(report.overview.ended_t, 1.0)
-    context = _context(report, appendix_limit)
-    context.update(
-        lanes=lane_chart(report.scenario, report.events, end),
-        states=state_chart(report.scenario, report.events, end, report.score),
-        ratings=rating_chart(report.score, report.scenario),
-    )
-    return _HTML.get_template("report.html.j2").render(context)
+    with paused_gc():
+        context = _context(report, appendix_limit)
+        context.update(
+            lanes=lane_chart(report.scenario, report.events, end),
+            states=state_chart(report.scenario, report.events, end, report.score),
+            ratings=rating_chart(report.score, report.scenario),
+        )
+        return _HTML.get_template("report.html.j2").render(context)
 
 
 def report_data(report: Report) -> dict[str, Any]:
@@ -154,15 +156,25 @@ def render_json(report: Report) -> str:
     """The report as JSON in the documented structure; the same log gives the same text.
 
     Keys keep the models' declaration order (stable by construction). The event list, the bulk
-    of a large log, is serialised by pydantic in one call rather than dict by dict.
+    of a large log, is serialised by pydantic in one call rather than dict by dict; the timeline
+    goes straight from the events to plain dicts (a model per entry would cost more than the rest).
     """
+    with paused_gc():
+        return _json_text(report)
+
+
+def _json_text(report: Report) -> str:
+    cached = report.__dict__.get("timeline")
     head = {
         "format": FORMAT,
         "overview": report.overview.model_dump(mode="json"),
         "score": report.score.model_dump(mode="json"),
-        "timeline": [entry.model_dump(mode="json") for entry in report.timeline],
+        "timeline": (
+            [entry.model_dump(mode="json") for entry in cached] if cached is not None else timeline_dicts(report.events)
+        ),
     }
-    text = json.dumps(head, ensure_ascii=False)
+    # Nothing in the head refers to itself: skipping the circular-reference check is safe.
+    text = json.dumps(head, ensure_ascii=False, check_circular=False)
     events = _EVENTS.dump_json(list(report.events)).decode("utf-8")
     return text[:-1] + ', "events": ' + events + "}\n"
 
