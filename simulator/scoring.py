@@ -18,9 +18,11 @@ Semantics, in the words evaluators use:
 
 from __future__ import annotations
 
+import gc
 from bisect import bisect_left
-from collections.abc import Sequence
-from typing import Any, Literal
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict
 
@@ -299,6 +301,23 @@ def number(value: float) -> str:
     return f"{round(value, 2):g}"
 
 
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """Hold the cyclic garbage collector while building many acyclic objects, then restore it.
+
+    Scoring and reports allocate one small object per event; with a large log in memory every
+    automatic collection walks the whole log again, which costs more than the work itself. Nothing
+    built here forms cycles, so reference counting frees it all as usual.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def _late(by: float) -> str:
     return f"too late by {format_duration(round(by))}"
 
@@ -397,7 +416,8 @@ class _Scorer:
 
     # ----------------------------------------------------------------- expectations
 
-    def score(self, exp: Expectation) -> ExpectationResult:
+    def fields(self, exp: Expectation) -> tuple[dict[str, Any], float, float]:
+        """An expectation's verdict fields, points earned (rounded as reported) and points available."""
         kind = exp.kind
         if kind == "decision":
             fields = self._decision(exp)
@@ -410,6 +430,12 @@ class _Scorer:
         status: Status = fields["status"]
         max_points = 0.0 if status == "not_triggered" else exp.points
         points = fields.pop("earned", exp.points if status == "met" else 0.0)
+        return fields, round(points, 6), max_points
+
+    def score(self, exp: Expectation) -> ExpectationResult:
+        fields, points, max_points = self.fields(exp)
+        status: Status = fields["status"]
+        kind = exp.kind
         description = exp.description or self._describe(exp)
         corrective = exp.corrective_action or self._corrective(exp, description)
         return ExpectationResult(
@@ -419,7 +445,7 @@ class _Scorer:
             description=description,
             by=self.roles(exp.by),
             met=status == "met",
-            points=round(points, 6),
+            points=points,
             max_points=max_points,
             corrective_action=corrective,
             **{
@@ -813,24 +839,103 @@ def _action(event: EventBase) -> str:
 
 def score(scenario: Scenario, events: Sequence[EventBase]) -> Scorecard:
     """Score an event log against its scenario. Pure: the same inputs give the same scorecard."""
+    with paused_gc():
+        return _score(scenario, events)
+
+
+class ObjectiveSummary(NamedTuple):
+    """An objective's share and final rating, as in its `ObjectiveScore` (None: not applicable)."""
+
+    id: str
+    share: float | None
+    rating: Rating | None
+
+
+class ScoreSummary(NamedTuple):
+    """The headline of a scorecard: what a sweep keeps of every run, equal to the full scorecard's values."""
+
+    overall: float
+    overall_rating: Rating | None
+    points: float
+    max_points: float
+    objectives: tuple[ObjectiveSummary, ...]
+
+
+class _Rollup(NamedTuple):
+    """Objective and overall totals from per-expectation points; the one place both entry points add up."""
+
+    objectives: list[tuple[float, float, float | None, Rating | None, Rating | None, EventBase | None]]
+    """Per scenario objective: points, max_points, share, auto rating, final rating, override event."""
+    points: float
+    max_points: float
+    overall: float
+    overall_rating: Rating | None
+
+
+def _rollup(scenario: Scenario, log: _Log, earned: Sequence[tuple[str, float, float]]) -> _Rollup:
+    """Totals from (objective, points, max_points) per expectation in scenario order."""
+    thresholds = scenario.scoring.ratings
+    sums: dict[str, list[float]] = {o.id: [] for o in scenario.objectives}
+    maxima: dict[str, list[float]] = {o.id: [] for o in scenario.objectives}
+    for objective_id, points, max_points in earned:
+        sums.setdefault(objective_id, []).append(points)
+        maxima.setdefault(objective_id, []).append(max_points)
+    rows = []
+    for objective in scenario.objectives:
+        points = round(sum(sums[objective.id]), 6)
+        max_points = round(sum(maxima[objective.id]), 6)
+        share = points / max_points if max_points > 0 else None
+        auto = rate(share, thresholds)
+        override = log.overrides.get(objective.id)
+        final = override.rating if override is not None else auto  # type: ignore[attr-defined]
+        rows.append((points, max_points, share, auto, final, override))
+    total = round(sum(points for _, points, _ in earned), 6)
+    total_max = round(sum(max_points for _, _, max_points in earned), 6)
+    overall = total / total_max if total_max > 0 else 0.0
+    return _Rollup(rows, total, total_max, overall, rate(overall, thresholds) if total_max > 0 else None)
+
+
+def score_summary(scenario: Scenario, events: Sequence[EventBase]) -> ScoreSummary:
+    """Overall and per-objective share and rating of a log, without the rest of the scorecard.
+
+    Same verdicts as `score()` (the same expectation checks and roll-up), at a fraction of its cost:
+    no evidence, findings, timings or breakdowns are built. For sweeps, which score every run.
+    """
+    with paused_gc():
+        log = _Log(scenario, events)
+        scorer = _Scorer(scenario, log)
+        earned = []
+        for exp in scenario.scoring.expectations:
+            _, points, max_points = scorer.fields(exp)
+            earned.append((exp.objective, points, max_points))
+        totals = _rollup(scenario, log, earned)
+    return ScoreSummary(
+        overall=totals.overall,
+        overall_rating=totals.overall_rating,
+        points=totals.points,
+        max_points=totals.max_points,
+        objectives=tuple(
+            ObjectiveSummary(objective.id, share, final)
+            for objective, (_, _, share, _, final, _) in zip(scenario.objectives, totals.objectives, strict=True)
+        ),
+    )
+
+
+def _score(scenario: Scenario, events: Sequence[EventBase]) -> Scorecard:
     log = _Log(scenario, events)
     scorer = _Scorer(scenario, log)
     results = [scorer.score(exp) for exp in scenario.scoring.expectations]
-    thresholds = scenario.scoring.ratings
+    totals = _rollup(scenario, log, [(r.objective, r.points, r.max_points) for r in results])
     by_objective: dict[str, list[ExpectationResult]] = {o.id: [] for o in scenario.objectives}
     for result in results:
         by_objective.setdefault(result.objective, []).append(result)
 
     objectives: list[ObjectiveScore] = []
     capability_of: dict[str, str] = {}
-    for objective in scenario.objectives:
+    for objective, (points, max_points, share, auto, final, override) in zip(
+        scenario.objectives, totals.objectives, strict=True
+    ):
         capability_of[objective.id] = objective.capability
-        mine = by_objective[objective.id]
-        points = round(sum(r.points for r in mine), 6)
-        max_points = round(sum(r.max_points for r in mine), 6)
-        share = points / max_points if max_points > 0 else None
-        auto = rate(share, thresholds)
-        override = log.overrides.get(objective.id)
         objectives.append(
             ObjectiveScore(
                 id=objective.id,
@@ -840,15 +945,13 @@ def score(scenario: Scenario, events: Sequence[EventBase]) -> Scorecard:
                 max_points=max_points,
                 share=share,
                 auto_rating=auto,
-                rating=override.rating if override is not None else auto,  # type: ignore[attr-defined]
+                rating=final,
                 override_reason=override.reason if override is not None else None,  # type: ignore[attr-defined]
                 override_seq=override.seq if override is not None else None,
-                expectations=mine,
+                expectations=by_objective[objective.id],
             )
         )
-    total = round(sum(r.points for r in results), 6)
-    total_max = round(sum(r.max_points for r in results), 6)
-    overall = total / total_max if total_max > 0 else 0.0
+    total, total_max, overall = totals.points, totals.max_points, totals.overall
 
     decisions = _decisions(scenario, log)
     strengths, improvements, plan = _findings(scenario, scorer, results, log, capability_of)
@@ -856,7 +959,7 @@ def score(scenario: Scenario, events: Sequence[EventBase]) -> Scorecard:
         scenario=scenario.id,
         title=scenario.title,
         overall=overall,
-        overall_rating=rate(overall, thresholds) if total_max > 0 else None,
+        overall_rating=totals.overall_rating,
         points=total,
         max_points=total_max,
         objectives=objectives,

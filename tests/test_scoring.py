@@ -11,7 +11,7 @@ from simulator.cli import main
 from simulator.commands import AnswerHotwash, CommandBase, Decide, Observe, OverrideRating, SendMessage
 from simulator.engine import Exercise
 from simulator.loader import LoadedScenario, load_text
-from simulator.scoring import Scorecard, rate, score
+from simulator.scoring import ObjectiveSummary, Scorecard, rate, score, score_summary
 from simulator.simulation import log_meta
 from simulator.store import EventStore
 
@@ -270,6 +270,9 @@ def test_override_observations_and_hot_wash(loaded, tmp_path):
     ]
     assert [(o.kind, o.objective) for o in card.observations] == [("strength", "inform"), ("improvement", "contain")]
     assert [(a.role, a.answer) for a in card.hotwash[0].answers] == [("hm", "Radio calls")]
+    # The summary that sweeps keep sees the override too.
+    summary = score_summary(loaded.scenario, events)
+    assert summary.objectives[0] == ObjectiveSummary("contain", contain.share, "M")
 
 
 def test_ratings_follow_the_thresholds():
@@ -304,3 +307,25 @@ def test_simulate_json_has_the_score(capsys):
     assert [(o["id"], o["rating"]) for o in summary["score"]["objectives"]] == [("contain", "P"), ("inform", "P")]
     assert main(["simulate", "port-drill", "--policy", "none"]) == 0
     assert "score: 0% (U), 0/5 points; contain U, inform U" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("name", ["maritime", "cyber", "cbrn", "port-drill"])
+def test_the_summary_matches_the_full_scorecard_on_logs_read_back(name, tmp_path):
+    path = tmp_path / "run.db"
+    for seed in (1, 3, 8):
+        path.unlink(missing_ok=True)
+        args = ["simulate", name, "--policy", "random", "--seed", str(seed), "--log", str(path)]
+        assert main(args) == 0
+        with EventStore(path) as store:
+            events = store.events()
+            source = store.meta()["scenario_source"]
+        scenario = load_text(source).scenario
+        card = score(scenario, events)
+        summary = score_summary(scenario, events)
+        assert (summary.overall, summary.overall_rating, summary.points, summary.max_points) == (
+            card.overall,
+            card.overall_rating,
+            card.points,
+            card.max_points,
+        )
+        assert summary.objectives == tuple(ObjectiveSummary(o.id, o.share, o.rating) for o in card.objectives)
