@@ -146,3 +146,25 @@ def test_cli_terminal_summary_and_scores(capsys):
 def test_cli_rejects_bad_counts(capsys):
     assert main(["sweep", "port-drill", "--runs", "0"]) == 2
     assert main(["sweep", "port-drill", "--runs", "5", "--jobs", "0"]) == 2
+
+
+def _failing_simulate(real):
+    def play(loaded, policy, *, seed):
+        if seed == 13:
+            raise ValueError("state went negative\nsecond line")
+        return real(loaded, policy, seed=seed)
+
+    return play
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_failing_run_is_a_clean_error_naming_run_and_seed(monkeypatch, capsys, jobs):
+    import simulator.sweep as sweep_module
+
+    # Workers are forked after the patch, so they play the failing stand-in too.
+    monkeypatch.setattr(sweep_module, "simulate", _failing_simulate(sweep_module.simulate))
+    code = main(["sweep", "port-drill", "--runs", "6", "--seed", "10", "--jobs", jobs, "--json"])
+    out, err = capsys.readouterr()
+    assert code == 1
+    assert out == ""
+    assert err == "tabletop: error: run 3 (seed 13) failed: ValueError: state went negative\n"

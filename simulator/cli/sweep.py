@@ -12,7 +12,7 @@ from typing import TextIO
 from simulator.cli.common import fail, load_or_report
 from simulator.diagnostics import ScenarioError
 from simulator.policies import POLICY_NAMES, load_response_file
-from simulator.sweep import default_jobs, sweep
+from simulator.sweep import SweepError, default_jobs, sweep
 from simulator.sweep.report import html, terminal, warning_lines
 
 
@@ -62,11 +62,17 @@ def run(args: argparse.Namespace) -> int:
             return 1
     bar = ProgressBar(sys.stderr) if sys.stderr.isatty() else None
     started = time.perf_counter()
+    failure: SweepError | None = None
     try:
         results = sweep(loaded, policy, runs=args.runs, seed=args.seed, jobs=jobs, progress=bar)
+    except SweepError as exc:
+        failure = exc
     finally:
         if bar:
             bar.close()
+    if failure is not None:
+        # After the bar is cleared, so the message is not drawn over.
+        return fail(str(failure))
     seconds = time.perf_counter() - started
     jobs = min(jobs, args.runs)
     if args.output:

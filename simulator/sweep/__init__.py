@@ -8,13 +8,14 @@ import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any, NamedTuple
 
 from simulator.events import DecisionMade, DecisionOpened, DecisionTimedOut, EventBase, InjectDelivered
 from simulator.loader import LoadedScenario, load_text
 from simulator.policies import POLICY_NAMES, Policy, ScriptPolicy, load_response_file, make_policy
 from simulator.schema import Scenario
-from simulator.scoring import score
+from simulator.scoring import score_summary
 from simulator.simulation import simulate
 
 FORMAT = "tabletop-sweep/1"
@@ -29,6 +30,23 @@ UNDECIDED = -3
 
 ScoreFn = Callable[[Scenario, list[EventBase]], "RunScore | None"]
 Progress = Callable[[int, int], None]
+
+
+class SweepError(Exception):
+    """A sweep could not finish; the message says why, in one line for the command line."""
+
+
+class RunFailed(SweepError):
+    """One run raised: which run, its seed and what went wrong (picklable, so workers can send it back)."""
+
+    def __init__(self, index: int, seed: int, problem: str) -> None:
+        super().__init__(index, seed, problem)
+        self.index = index
+        self.seed = seed
+        self.problem = problem
+
+    def __str__(self) -> str:
+        return f"run {self.index} (seed {self.seed}) failed: {self.problem}"
 
 
 class RunScore(NamedTuple):
@@ -56,16 +74,17 @@ class RunRecord(NamedTuple):
 
 
 def score_run(scenario: Scenario, events: list[EventBase]) -> RunScore | None:
-    """Score one run with the scoring layer (None when the scenario has no objectives)."""
+    """Score one run with the scoring layer (None when the scenario has no objectives).
+
+    Only the headline is kept, so the summary entry point is used: the same verdicts as the full
+    scorecard without building its evidence, findings and breakdowns.
+    """
     if not scenario.objectives:
         return None
-    card = score(scenario, events)
-    by_id = {o.id: o for o in card.objectives}
-    objectives = []
-    for objective in scenario.objectives:
-        found = by_id.get(objective.id)
-        objectives.append((None, None) if found is None else (found.share, found.rating))
-    return RunScore(float(card.overall), card.overall_rating, tuple(objectives))
+    summary = score_summary(scenario, events)
+    return RunScore(
+        float(summary.overall), summary.overall_rating, tuple((o.share, o.rating) for o in summary.objectives)
+    )
 
 
 def record_run(
@@ -119,13 +138,22 @@ class Runner:
     def run(self, index: int) -> RunRecord:
         """Play run `index` with seed `seed + index`, exactly as `tabletop simulate --seed` would."""
         seed = self.seed + index
-        result = simulate(self.loaded, self.make_policy(seed), seed=seed)
-        exercise = result.exercise
-        return record_run(self.loaded.scenario, index, seed, exercise.events, exercise.state, self.scorer)
+        try:
+            result = simulate(self.loaded, self.make_policy(seed), seed=seed)
+            exercise = result.exercise
+            return record_run(self.loaded.scenario, index, seed, exercise.events, exercise.state, self.scorer)
+        except Exception as exc:
+            # Named by run and seed so the failure can be replayed with `tabletop simulate --seed`.
+            raise RunFailed(index, seed, _problem(exc)) from exc
 
     def run_chunk(self, start: int, stop: int) -> list[RunRecord]:
         """Runs start..stop-1."""
         return [self.run(index) for index in range(start, stop)]
+
+
+def _problem(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
 
 
 _worker: Runner | None = None
@@ -194,13 +222,20 @@ def run_records(
         initargs = (loaded.text, loaded.path, loaded.sha256, policy, seed, scorer)
         with ProcessPoolExecutor(jobs, mp_context=_pool_context(), initializer=_init_worker, initargs=initargs) as pool:
             futures = [pool.submit(_run_chunk, start, stop) for start, stop in ranges]
-            for future in as_completed(futures):
-                batch = future.result()
-                for record in batch:
-                    records[record.index] = record
-                done += len(batch)
-                if progress:
-                    progress(done, runs)
+            try:
+                for future in as_completed(futures):
+                    batch = future.result()
+                    for record in batch:
+                        records[record.index] = record
+                    done += len(batch)
+                    if progress:
+                        progress(done, runs)
+            except RunFailed:
+                # One failed run fails the sweep: the chunks not started yet are dropped, not played.
+                pool.shutdown(wait=True, cancel_futures=True)
+                raise
+            except BrokenProcessPool as exc:
+                raise SweepError(f"a worker process stopped unexpectedly ({_problem(exc)})") from exc
     assert all(r is not None for r in records)
     return records  # type: ignore[return-value]
 
