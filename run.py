@@ -54,13 +54,17 @@ def main(argv: list[str]) -> int:
     ensure_environment()
     if not argv:
         argv = ["demo"]
+    env = dict(os.environ)
+    # How the user reaches tabletop from here, so hints it prints (e.g. the AAR command) can be run as shown.
+    env.setdefault("TABLETOP_COMMAND", f"python3 {Path(sys.argv[0]).resolve()}")
     if argv[0] == "test":
-        command = [str(PYTHON), "-m", "pytest", *argv[1:]]
+        # The suite runs from the repository; every other command from where the user stands,
+        # so relative paths mean what they say.
+        command, cwd = [str(PYTHON), "-m", "pytest", *argv[1:]], ROOT
     else:
-        command = [str(PYTHON), "-m", "ui.cli", *argv]
-    os.chdir(ROOT)
+        command, cwd = [str(PYTHON), "-m", "ui.cli", *argv], Path.cwd()
     try:
-        return subprocess.call(command)
+        return subprocess.call(command, cwd=cwd, env=env)
     except KeyboardInterrupt:
         return 130
 

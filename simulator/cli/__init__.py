@@ -8,6 +8,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from simulator import __version__
+from simulator.safetext import SafeStream
 
 # Each module has `register(subparsers)`, which adds its sub-command and sets `handler`.
 COMMAND_MODULES = (
@@ -42,6 +43,17 @@ def build_parser(extra: Sequence[Registrar] = ()) -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None, extra: Sequence[Registrar] = ()) -> int:
     """Run the command line; returns the exit status (0 ok, 1 problems found, 2 usage)."""
+    # Commands print author text (titles, messages, ids in errors): none of it may reach the
+    # terminal as escape sequences.
+    out, err = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = SafeStream(out), SafeStream(err)  # type: ignore[assignment]
+    try:
+        return _run(argv, extra)
+    finally:
+        sys.stdout, sys.stderr = out, err
+
+
+def _run(argv: Sequence[str] | None, extra: Sequence[Registrar]) -> int:
     parser = build_parser(extra)
     args = parser.parse_args(argv)
     handler = getattr(args, "handler", None)

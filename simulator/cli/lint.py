@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 
 from simulator.bundled import resolve_scenario
 from simulator.diagnostics import ScenarioError
@@ -30,4 +31,6 @@ def run(args: argparse.Namespace) -> int:
     else:
         for problem in problems:
             print(problem)
+        if not problems:
+            print(f"{', '.join(args.paths)}: no warnings", file=sys.stderr)
     return 1 if problems else 0

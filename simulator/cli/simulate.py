@@ -76,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"{format_clock(event.t)}  {line}")
     for at, command, reason in result.rejected:
         print(f"{format_clock(at)}  (policy) {type(command).__name__} rejected: {reason}")
-    final = ", ".join(f"{name}={value:g}" for name, value in result.exercise.state.items())
+    final = ", ".join(f"{name}={_number(value)}" for name, value in result.exercise.state.items())
     print(f"\n{len(result.events)} events; final state: {final or '(none)'}")
     print(score_line(card))
     if result.log:
@@ -89,6 +89,11 @@ def score_line(card: Scorecard) -> str:
     ratings = ", ".join(f"{o.id} {o.rating or '-'}" for o in card.objectives)
     overall = f"{card.overall:.0%} ({card.overall_rating})" if card.overall_rating else "not rated"
     return f"score: {overall}, {number(card.points)}/{number(card.max_points)} points; {ratings or 'no objectives'}"
+
+
+def _number(value: float) -> str:
+    """A state value as people read it: at most two decimals, no trailing zeros."""
+    return f"{round(value, 2):g}"
 
 
 def describe(event: EventBase, *, include_state: bool = False) -> str | None:
@@ -111,7 +116,7 @@ def describe(event: EventBase, *, include_state: bool = False) -> str | None:
         return f"cancelled {event.inject}"
     if isinstance(event, StateChanged):
         if include_state or not event.cause.startswith("dynamic:"):
-            return f"state     {event.var} {event.previous:g} → {event.value:g} ({event.cause})"
+            return f"state     {event.var} {_number(event.previous)} → {_number(event.value)} ({event.cause})"
         return None
     if isinstance(event, ClockChanged):
         return f"clock     {event.action} (pace {event.pace:g}×)"

@@ -40,6 +40,10 @@ def summary(scenario: Scenario) -> dict[str, Any]:
     }
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
 def run(args: argparse.Namespace) -> int:
     entries = []
     status = 0
@@ -60,8 +64,8 @@ def run(args: argparse.Namespace) -> int:
         entries.append({"file": str(path), "ok": True, "errors": [], "summary": info})
         if not args.json:
             print(
-                f"{path}: ok — {info['title']} ({info['domain']}, {info['roles']} roles, {info['injects']} injects, "
-                f"{info['decisions']} decisions)"
+                f"{path}: ok — {info['title']} ({info['domain']}, {_count(info['roles'], 'role')}, "
+                f"{_count(info['injects'], 'inject')}, {_count(info['decisions'], 'decision')})"
             )
     if args.json:
         print(json.dumps(entries, indent=2, ensure_ascii=False))
