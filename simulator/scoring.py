@@ -43,6 +43,9 @@ RATING_WORDS: dict[str, str] = {
 
 _EPS = 1e-9
 
+DUE_DAYS: dict[str | None, int] = {"U": 30, "M": 30, "S": 90, "P": 180, None: 180}
+"""Days after the exercise proposed for a corrective action, by its objective's final rating."""
+
 
 class Result(BaseModel):
     """Base of every scorecard part: frozen, plain data, JSON-able with `model_dump(mode="json")`."""
@@ -797,6 +800,9 @@ class _Scorer:
         if kind == "message":
             return f"Agree who informs whom and when, and rehearse it: {description}."
         if kind == "state":
+            # Mid-sentence: "so that fewer than 10 …", keeping acronyms such as "PCS" as written.
+            if description[:2].istitle():
+                description = description[0].lower() + description[1:]
             return f"Review the response plan so that {description}."
         return f"Review procedures and train the role to act in time: {description}."
 
@@ -954,7 +960,8 @@ def _score(scenario: Scenario, events: Sequence[EventBase]) -> Scorecard:
     total, total_max, overall = totals.points, totals.max_points, totals.overall
 
     decisions = _decisions(scenario, log)
-    strengths, improvements, plan = _findings(scenario, scorer, results, log, capability_of)
+    rating_of = {o.id: o.rating for o in objectives}
+    strengths, improvements, plan = _findings(scenario, scorer, results, log, capability_of, rating_of)
     return Scorecard(
         scenario=scenario.id,
         title=scenario.title,
@@ -1190,6 +1197,7 @@ def _findings(
     results: list[ExpectationResult],
     log: _Log,
     capability_of: dict[str, str],
+    rating_of: dict[str, Rating | None],
 ) -> tuple[list[Finding], list[Finding], list[ImprovementItem]]:
     strengths: list[Finding] = []
     improvements: list[Finding] = []
@@ -1226,7 +1234,8 @@ def _findings(
                     capability=capability or "",
                     objective=result.objective,
                     responsible=scorer.who(exp.by),
-                    due="to be agreed",
+                    # Proposed from how badly the objective went; the exercise date is the report's to add.
+                    due=f"within {DUE_DAYS[rating_of.get(result.objective)]} days",
                     expectation=result.id,
                 )
             )

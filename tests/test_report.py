@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from html.parser import HTMLParser
@@ -161,3 +162,41 @@ def _scenario_and_events(path):
 def test_report_errors_are_clean(tmp_path, capsys):
     assert main(["report", str(tmp_path / "missing.db")]) == 1
     assert "no such log file" in capsys.readouterr().err
+
+
+def test_the_plan_proposes_due_dates_from_the_exercise_date_and_rating(drill_log, capsys):
+    # The drill log's date comes from its metadata, so the dates are the same on every render.
+    loaded, events, meta = read_log(drill_log)
+    report = build_report(loaded.scenario, events, meta)
+    exercise = dt.date.fromisoformat(report.overview.date)
+    inform = next(o for o in report.score.objectives if o.id == "inform")
+    assert inform.rating == "U"
+    assert [(i.expectation, i.due) for i in report.score.improvement_plan] == [
+        ("tell-coastguard", (exercise + dt.timedelta(days=30)).isoformat())
+    ]
+    html = render_html(report)
+    assert "U or M within 30 days, S within 90, P within 180" in html
+    assert render_json(report) == render_json(build_report(loaded.scenario, events, meta))
+    markdown = render_markdown(report)
+    assert f"| Port Authority | {(exercise + dt.timedelta(days=30)).isoformat()} | tell-coastguard |" in markdown
+    # Without a date (no log metadata) the plan keeps the relative wording.
+    undated = build_report(loaded.scenario, events, {})
+    assert [i.due for i in undated.score.improvement_plan] == ["within 30 days"]
+
+
+def test_charts_fit_long_names_and_print_rows_whole(tmp_path):
+    long_name = "Regional maritime operations centre duty officer"
+    text = HOSTILE.replace('name: "SOC <b>lead</b>"', f'name: "{long_name}"')
+    loaded = load_text(text, "long.yaml")
+    path = tmp_path / "long.db"
+    with EventStore.create(path, log_meta(loaded, 0)) as store:
+        exercise = Exercise(loaded.scenario, sink=store.append, clock=lambda: 0.0)
+        exercise.start()
+        exercise.advance(float("inf"))
+    html = render_html(build_report(*_scenario_and_events(path)))
+    # The lane label is cut to the gutter with an ellipsis; the full name stays in the tooltip.
+    assert f"<title>{long_name}</title>Regional maritime ope…</text>" in html
+    # The last axis label ends at its tick instead of running off the chart.
+    assert 'text-anchor="end" class="ticklabel">+00:10:00</text>' in html
+    assert "thead { display: table-header-group; }" in html and "tr { break-inside: avoid; }" in html
+    assert html.count("<thead>") == html.count("<table")

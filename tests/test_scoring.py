@@ -221,8 +221,10 @@ def test_a_message_to_the_wrong_partner(loaded, tmp_path):
         "Put the coast guard on the spill call-out list.",
         "Operational Coordination",
         "Port Authority",
-        "to be agreed",
+        "within 30 days",
     )
+    # Due follows the objective's rating: U or M within 30 days, S within 90, P within 180.
+    assert next(o.rating for o in card.objectives if o.id == item.objective) in ("U", "M")
     assert card.coordination.never_informed == ["port", "cg"]
     link = card.coordination.links[0]
     assert (link.from_team, link.to_team, link.messages, link.delay) == ("port", "navy", 1, 240.0)

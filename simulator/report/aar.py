@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict
 from simulator.events import EventBase
 from simulator.loader import LoadedScenario, load_text
 from simulator.schema import Scenario
-from simulator.scoring import Scorecard, paused_gc, score
+from simulator.scoring import DUE_DAYS, Scorecard, paused_gc, score
 from simulator.store import EventStore, LogError
 
 FORMAT = "tabletop-aar/1"
@@ -120,12 +120,23 @@ def build_report(scenario: Scenario, events: Sequence[EventBase], meta: dict[str
     """The report of an event log. Pure in (scenario, events, meta): the same log gives the same report."""
     meta = meta or {}
     card = score(scenario, events)
-    return Report(
-        scenario=scenario,
-        overview=_overview(scenario, events, meta, card),
-        score=card,
-        events=events,
-    )
+    overview = _overview(scenario, events, meta, card)
+    return Report(scenario=scenario, overview=overview, score=_dated_plan(card, overview.date), events=events)
+
+
+def _dated_plan(card: Scorecard, date: str | None) -> Scorecard:
+    """The improvement plan with due dates counted from the exercise date (the log's), when it is known."""
+    if date is None or not card.improvement_plan:
+        return card
+    start = dt.date.fromisoformat(date)
+    rating_of = {o.id: o.rating for o in card.objectives}
+    plan = [
+        item.model_copy(
+            update={"due": (start + dt.timedelta(days=DUE_DAYS[rating_of.get(item.objective)])).isoformat()}
+        )
+        for item in card.improvement_plan
+    ]
+    return card.model_copy(update={"improvement_plan": plan})
 
 
 def _overview(scenario: Scenario, events: Sequence[EventBase], meta: dict[str, str], card: Scorecard) -> Overview:

@@ -15,6 +15,8 @@ LEFT = 170
 RIGHT = 20
 PLOT = WIDTH - LEFT - RIGHT
 LANE = 26
+LABEL_CHARS = 22
+"""Characters of a role, variable or objective name that fit left of a chart at label size."""
 
 
 @dataclass
@@ -83,6 +85,8 @@ class RatingBar:
     share: str
     rating: str
     auto: str
+    inside: bool = False
+    """Whether the label goes inside the bar's end (a long bar leaves no room after it)."""
 
 
 @dataclass
@@ -93,6 +97,16 @@ class RatingChart:
     height: int
     bars: list[RatingBar]
     thresholds: list[tuple[float, str]]
+
+
+def fit(label: str, chars: int = LABEL_CHARS) -> str:
+    """A chart label cut to fit its gutter, with an ellipsis; the full name goes in the SVG title."""
+    return label if len(label) <= chars else label[: chars - 1].rstrip() + "…"
+
+
+def anchor(x: float) -> str:
+    """Text anchor for an axis label: the last ones end at their tick so they are not cut off at the edge."""
+    return "end" if x > WIDTH - RIGHT - 30 else "middle"
 
 
 def _x(t: float, end: float) -> float:
@@ -232,14 +246,16 @@ def rating_chart(card: Scorecard, scenario: Scenario) -> RatingChart:
     bars = []
     for n, objective in enumerate(card.objectives):
         share = objective.share
+        width = round(PLOT * (share or 0.0), 1)
         bars.append(
             RatingBar(
                 y=10 + n * 30,
                 label=objective.id,
-                width=round(PLOT * (share or 0.0), 1),
+                width=width,
                 share=f"{share:.0%}" if share is not None else "n/a",
                 rating=objective.rating or "-",
                 auto=objective.auto_rating or "-",
+                inside=width > PLOT - 200,
             )
         )
     thresholds = [

@@ -33,7 +33,7 @@ from simulator.durations import format_clock, format_duration
 from simulator.events import Event
 from simulator.report.aar import FORMAT, Report, event_line, significant, timeline_dicts
 from simulator.report.aar import timeline as build_timeline
-from simulator.report.charts import lane_chart, rating_chart, state_chart
+from simulator.report.charts import anchor, fit, lane_chart, rating_chart, state_chart
 from simulator.scoring import RATING_WORDS, number, paused_gc
 
 FORMATS = ("md", "html", "json")
@@ -80,7 +80,7 @@ def _environment() -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters.update(clock=_clock, dur=_dur, pct=_pct, num=_num)
+    env.filters.update(clock=_clock, dur=_dur, pct=_pct, num=_num, fit=fit, anchor=anchor)
     env.globals.update(rating_words=RATING_WORDS, event_line=event_line)
     return env
 
