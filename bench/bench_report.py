@@ -2,7 +2,8 @@
 
 Run: .venv/bin/python bench/bench_report.py [--events N] [--repeat R]
 Prints each step as a ratio of the baseline (reading the log: `EventStore.events()`), all measured in
-this run; the target for read + score + render is ≤ 3× the baseline.
+this run (medians of R repetitions); the target for read + score + render, timed end to end against a
+read in the same repetition, is ≤ 3× the baseline.
 """
 
 from __future__ import annotations
@@ -88,11 +89,18 @@ def timed(fn, repeat: int) -> tuple[float, object]:
     return statistics.median(times), result
 
 
+def once(fn) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=100_000)
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
+    renderers = {"HTML": render_html, "Markdown": render_markdown, "JSON": render_json}
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "bench.db"
         count = make_log(path, args.events)
@@ -107,21 +115,31 @@ def main() -> None:
         base, events = timed(read, args.repeat)
         t_score, _ = timed(lambda: score(scenario, events), args.repeat)
         t_build, report = timed(lambda: build_report(scenario, events, meta), args.repeat)
-        t_html, html = timed(lambda: render_html(report), args.repeat)
-        t_md, _ = timed(lambda: render_markdown(report), args.repeat)
-        # The JSON holds the whole timeline, which a report builds on first use: build afresh each time.
-        t_json_all, _ = timed(lambda: render_json(build_report(scenario, events, meta)), args.repeat)
-        t_json = max(t_json_all - t_build, 0.0)
-    print(f"log: {count} events; baseline (read from SQLite) = 1.00×")
-    print(f"score                      {t_score / base:5.2f}×")
+        # Each render on a fresh report: the JSON holds the whole timeline, which a report builds on first use.
+        steps = {
+            name: timed(lambda r=r: r(build_report(scenario, events, meta)), args.repeat)[0] - t_build
+            for name, r in renderers.items()
+        }
+        html_size = len(render_html(report)) // 1024
+        # The targets: the whole command path timed end to end, each repetition against a read in the
+        # same repetition (interleaved, so load from other processes hits both sides alike).
+        ratios: dict[str, list[float]] = {name: [] for name in renderers}
+        for _ in range(args.repeat):
+            for name, r in renderers.items():
+                t_read = once(read)
+                t_all = once(lambda r=r: r(build_report(scenario, read(), meta)))
+                ratios[name].append(t_all / t_read)
+    print(f"log: {count} events; baseline (read from SQLite) = 1.00× ({base:.2f} s); medians of {args.repeat}")
+    print(f"score                           {t_score / base:5.2f}×")
     print(f"build report (score + overview) {t_build / base:5.2f}×")
-    print(f"render HTML ({len(html) // 1024} KiB)      {t_html / base:5.2f}×")  # type: ignore[arg-type]
-    print(f"render Markdown            {t_md / base:5.2f}×")
-    print(f"render JSON (every event)  {t_json / base:5.2f}×")
-    for name, render in (("HTML", t_html), ("Markdown", t_md), ("JSON", t_json)):
-        total = (base + t_build + render) / base
+    print(f"render HTML ({html_size} KiB)         {max(steps['HTML'], 0.0) / base:5.2f}×")
+    print(f"render Markdown                 {max(steps['Markdown'], 0.0) / base:5.2f}×")
+    print(f"render JSON (every event)       {max(steps['JSON'], 0.0) / base:5.2f}×")
+    for name, values in ratios.items():
+        total = statistics.median(values)
         verdict = "within" if total <= 3 else "over"
-        print(f"read + score + {name:<8} {total:5.2f}× ({verdict} the 3× target)")
+        spread = f"{min(values):.2f}–{max(values):.2f}"
+        print(f"read + score + {name:<8} end to end {total:5.2f}× (range {spread}; {verdict} the 3× target)")
 
 
 if __name__ == "__main__":
