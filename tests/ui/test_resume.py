@@ -42,7 +42,7 @@ async def test_the_resumed_consoles_show_what_happened_before_the_crash(port_dri
         assert isinstance(app.screen, FacilitatorScreen)
         assert "PAUSED" in str(app.screen.query_one("ClockBar").render())
         feed = app.screen.query_one(Feed)
-        lines = [line.plain for _, line in feed.items]
+        lines = [line.plain for line in feed.shown_lines()]
         assert any("Bunker hose parted" in line for line in lines)
         assert any("Spill at berth 7." in line for line in lines)
         msel = app.screen.query_one(MselTable)

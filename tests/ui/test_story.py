@@ -23,7 +23,7 @@ async def test_facilitator_starts_and_the_harbour_master_decides_with_a_rational
         assert session.status == "running"
         await pilot.pause()
         feed = app.screen.query_one(Feed)
-        assert any("Bunker hose parted" in line.plain for _, line in feed.items)
+        assert any("Bunker hose parted" in line.plain for line in feed.shown_lines())
 
         await pilot.press("r")
         assert isinstance(app.screen, RolePicker)
@@ -131,4 +131,54 @@ async def test_a_participant_messages_another_team_and_the_feed_filters(make_app
         await pilot.pause()
         feed = app.screen.query_one(Feed)
         feed.set_filter("coastguard")
-        assert feed.lines and any("spill at berth 7" in str(line.text) for line in feed.lines)
+        shown = feed.shown_lines()
+        assert any("spill at berth 7" in line.plain for line in shown)
+
+
+async def test_each_role_answers_the_hot_wash_from_its_own_console_and_the_room_still_can(make_app):
+    from simulator.commands import EndExercise
+
+    app, session, _ = make_app(started=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.action_show("pcg-duty")
+        await pilot.pause()
+        await pilot.press("w")  # not yet: the exercise is running
+        assert isinstance(app.screen, ParticipantScreen)
+        session.submit("facilitator", EndExercise())
+        await pilot.pause()
+        assert any("Press w to answer the hot wash" in n.message for n in app._notifications)
+        await pilot.press("w")
+        dialog = app.screen
+        assert isinstance(dialog, HotwashDialog)
+        assert "Hot wash — " in str(dialog.query_one(".title").render())
+        dialog.query_one("#q-improve", TextArea).focus()
+        await pilot.press(*"call the coast guard first")
+        await pilot.click("#ok")
+        await pilot.pause()
+        assert isinstance(app.screen, ParticipantScreen)
+        answers = [e for e in session.exercise.events if e.type == "hotwash_answered"]
+        assert [(e.actor, e.question, e.answer) for e in answers] == [
+            ("pcg-duty", "improve", "call the coast guard first")
+        ]
+        # Reopened, the form shows the answer given; sending it unchanged records nothing new.
+        await pilot.press("w")
+        assert app.screen.query_one("#q-improve", TextArea).text == "call the coast guard first"
+        await pilot.click("#ok")
+        await pilot.pause()
+        assert len([e for e in session.exercise.events if e.type == "hotwash_answered"]) == 1
+
+        app.action_show("facilitator")
+        await pilot.pause()
+        await pilot.press("e")  # already ended: straight to the room's hot wash
+        assert isinstance(app.screen, HotwashDialog)
+        app.screen.query_one("#q-went-well", TextArea).focus()
+        await pilot.press(*"fast boom")
+        await pilot.click("#ok")
+        await pilot.pause()
+        assert isinstance(app.screen, DebriefScreen)
+        answers = [(e.actor, e.answer) for e in session.exercise.events if e.type == "hotwash_answered"]
+        assert answers[-1] == ("facilitator", "fast boom")
+        # Each role sees its own answers only.
+        assert [e.answer for e in session.events_for("pcg-duty") if e.type == "hotwash_answered"] == [
+            "call the coast guard first"
+        ]

@@ -12,6 +12,9 @@ from simulator.events import EventBase, InjectDelivered, MessageSent
 from ui.text import clock, one_line
 
 PRIORITY_STYLE = {"flash": "bold white on red", "high": "bold red", "normal": "", "low": "dim"}
+PAGE = 200
+"""Rows added at a time: the newest first, older ones when the cursor reaches the bottom. Sizing thousands
+of table rows at once costs seconds."""
 
 
 @dataclass
@@ -71,6 +74,8 @@ class Inbox(DataTable):
         self.role = role
         self.items: dict[int, InboxItem] = {}
         self.channel = "all"
+        self.limit = PAGE
+        """How many of the newest items are rows; grows a page at a time as the reader scrolls down."""
 
     def on_mount(self) -> None:
         self.border_title = "Inbox"
@@ -95,29 +100,59 @@ class Inbox(DataTable):
         fresh = [item for e in events if (item := InboxItem.from_event(e, self.role)) is not None]
         for item in fresh:
             self.items[item.seq] = item
-        shown = [item for item in fresh if self.channel in ("all", item.channel)]
+        shown = [item for item in fresh if self._passes(item)]
         if shown:
             keep = self.cursor_row
-            self._add_items(shown)
-            self._update_title()
+            # Only the newest `limit` of a large batch become rows (items come in seq order).
+            self._add_items(shown[-self.limit :])
+            self._trim()
             # New rows arrive at the top: keep the reader on the item they were reading.
             if keep > 0:
-                self.move_cursor(row=keep + len(shown), animate=False)
-        else:
-            self._update_title()
+                self.move_cursor(row=min(keep + len(shown), self.row_count - 1), animate=False)
+        self._update_title()
         return len(fresh)
+
+    def _passes(self, item: InboxItem) -> bool:
+        return self.channel in ("all", item.channel)
 
     def _add_items(self, items: list[InboxItem]) -> None:
         for item in items:
             self.add_row(*self._cells(item), key=str(item.seq))
         self.sort("seq", key=lambda cell: int(cell.plain), reverse=True)
 
+    def _trim(self) -> None:
+        # Drop the oldest rows past the limit: they come back a page at a time when scrolled to.
+        if self.row_count <= self.limit:
+            return
+        for row in list(self.ordered_rows[self.limit :]):
+            self.remove_row(row.key)
+
+    def hidden(self) -> int:
+        """Items of the current channel that are not rows yet."""
+        return sum(1 for item in self.items.values() if self._passes(item)) - self.row_count
+
+    def more(self) -> int:
+        """Add the next page of older items at the bottom; returns how many."""
+        oldest = min((int(str(key.value)) for key in self.rows), default=None)
+        older = sorted(
+            (item for item in self.items.values() if self._passes(item) and (oldest is None or item.seq < oldest)),
+            key=lambda item: item.seq,
+            reverse=True,
+        )[:PAGE]
+        self.limit += PAGE
+        # Older than every row: appended at the bottom, the order holds without sorting again.
+        for item in older:
+            self.add_row(*self._cells(item), key=str(item.seq))
+        self._update_title()
+        return len(older)
+
     def set_channel(self, channel: str) -> None:
         """Show one channel or "all"; rebuilds the rows."""
         self.channel = channel
+        self.limit = PAGE
         self.clear()
-        shown = [item for item in self.items.values() if channel in ("all", item.channel)]
-        self._add_items(shown)
+        shown = sorted((item for item in self.items.values() if self._passes(item)), key=lambda item: item.seq)
+        self._add_items(shown[-self.limit :])
         self._update_title()
 
     def current(self) -> InboxItem | None:
@@ -139,6 +174,8 @@ class Inbox(DataTable):
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         event.stop()
+        if event.cursor_row >= self.row_count - 1 and self.hidden() > 0:
+            self.more()
         item = self.current()
         if item is not None:
             self.post_message(self.Opened(item))
@@ -168,4 +205,6 @@ class Inbox(DataTable):
     def _update_title(self) -> None:
         unread = self.unread
         name = "Inbox" if self.channel == "all" else f"Inbox — {self.channel}"
-        self.border_title = f"{name} ({unread} unread)" if unread else name
+        self.border_title = f"{name} ({unread:,} unread)" if unread else name
+        hidden = self.hidden()
+        self.border_subtitle = f"{hidden:,} older below: scroll down" if hidden > 0 else ""

@@ -17,6 +17,8 @@ STATUS_STYLE = {
     "adhoc": "cyan",
 }
 DECISION_STYLE = {"open": "bold yellow", "made": "green", "timed_out": "bold red"}
+ADHOC_ROWS = 100
+"""Ad hoc injects kept as rows (the newest); the feed holds them all. Sizing thousands of rows costs seconds."""
 
 
 class MselTable(DataTable):
@@ -29,6 +31,10 @@ class MselTable(DataTable):
     def __init__(self, session: Session, **kwargs: object) -> None:
         super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)  # type: ignore[arg-type]
         self.session = session
+        self.adhoc: list[str] = []
+        """Ad hoc inject ids shown as rows, oldest first."""
+        self.adhoc_total = 0
+        self._cells: dict[tuple[str, str], Text] = {}
 
     def on_mount(self) -> None:
         self.border_title = "MSEL"
@@ -42,34 +48,47 @@ class MselTable(DataTable):
         self.refresh_rows()
 
     def add_events(self, events: list[EventBase]) -> None:
-        """Add ad hoc injects as rows; everything else is redrawn by `refresh_rows`."""
-        for event in events:
-            if isinstance(event, InjectDelivered) and event.adhoc and event.inject not in self.rows:
-                cells = (
-                    Text("ad hoc", style=STATUS_STYLE["adhoc"]),
-                    clock(event.t),
-                    Text(one_line(event.title, 60)),
-                    Text(one_line(", ".join(event.to), 40)),
-                    "",
-                )
-                self.add_row(*cells, key=event.inject)
+        """Add ad hoc injects as rows (the newest ADHOC_ROWS); everything else is redrawn by `refresh_rows`."""
+        adhoc = [e for e in events if isinstance(e, InjectDelivered) and e.adhoc and e.inject not in self.rows]
+        self.adhoc_total += len(adhoc)
+        for event in adhoc[-ADHOC_ROWS:]:
+            cells = (
+                Text("ad hoc", style=STATUS_STYLE["adhoc"]),
+                clock(event.t),
+                Text(one_line(event.title, 60)),
+                Text(one_line(", ".join(event.to), 40)),
+                "",
+            )
+            self.add_row(*cells, key=event.inject)
+            self.adhoc.append(event.inject)
+        while len(self.adhoc) > ADHOC_ROWS:
+            self.remove_row(self.adhoc.pop(0))
+        if adhoc:
+            hidden = self.adhoc_total - len(self.adhoc)
+            self.border_subtitle = f"{hidden:,} earlier ad hoc injects: see the feed" if hidden else ""
         self.refresh_rows()
 
     def refresh_rows(self) -> None:
-        """Redraw status, due time and decision countdowns from the session."""
+        """Redraw status, due time and decision countdowns from the session (only the cells that changed)."""
         session = self.session
         now = session.scenario_time()
         decisions = session.exercise.decisions
         for row in session.msel():
             style = STATUS_STYLE.get(row.status, "")
-            self.update_cell(row.inject, "status", Text(row.status, style=style))
-            self.update_cell(row.inject, "due", Text(clock(row.at) if row.at is not None else "when …", style="dim"))
             title = Text(one_line(row.title, 60), style=style)
             if row.priority in ("high", "flash"):
                 title.append(f" !{row.priority}", style="bold red")
-            self.update_cell(row.inject, "title", title)
-            self.update_cell(row.inject, "to", Text(one_line(", ".join(row.to), 40), style=style))
-            self.update_cell(row.inject, "decision", self._decision_cell(row.decision, decisions, now))
+            self._set(row.inject, "status", Text(row.status, style=style))
+            self._set(row.inject, "due", Text(clock(row.at) if row.at is not None else "when …", style="dim"))
+            self._set(row.inject, "title", title)
+            self._set(row.inject, "to", Text(one_line(", ".join(row.to), 40), style=style))
+            self._set(row.inject, "decision", self._decision_cell(row.decision, decisions, now))
+
+    def _set(self, row: str, column: str, value: Text) -> None:
+        # Every clock tick redraws the table; a cell that did not change costs no re-render.
+        if self._cells.get((row, column)) != value:
+            self._cells[row, column] = value
+            self.update_cell(row, column, value)
 
     @staticmethod
     def _decision_cell(decision: str | None, decisions: dict, now: float) -> Text:
