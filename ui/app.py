@@ -75,7 +75,8 @@ class TabletopApp(App):
                 screen.add_events(seen)  # type: ignore[attr-defined]
         if self.session.ended and not self._ended_seen:
             self._ended_seen = True
-            self.notify("The exercise has ended. Press e for the hot wash and debrief.", title="Ended", timeout=10)
+            what = "e for the hot wash and debrief" if self.viewer == FACILITATOR else "w to answer the hot wash"
+            self.notify(f"The exercise has ended. Press {what}.", title="Ended", timeout=10)
 
     def refresh_clock(self) -> None:
         """Redraw the clocks and countdowns of the visible console."""

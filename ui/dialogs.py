@@ -274,7 +274,8 @@ class RolePicker(Dialog):
         options = [Option(Text("Exercise control (facilitator)", style="bold"), id=FACILITATOR)]
         for role in self.scenario.roles:
             team = self.scenario.team(role.team).name
-            label = literal(role.name, "bold")
+            label = Text()
+            label.append_text(literal(role.name, "bold"))
             label.append(f"  {one_line(team, 40)}", style="dim")
             options.append(Option(label, id=role.id))
         with Vertical(classes="dialog small"):
@@ -292,26 +293,35 @@ class RolePicker(Dialog):
 
 
 class HotwashDialog(Dialog):
-    """The room answers the hot wash questions (recorded as exercise control's answers)."""
+    """The hot wash questions, answered by the room (as exercise control) or by one role from its console."""
 
-    def __init__(self, scenario: Scenario) -> None:
+    def __init__(self, scenario: Scenario, who: str = "", answers: dict[str, str] | None = None) -> None:
         super().__init__()
         self.scenario = scenario
+        self.who = who
+        self.answers = answers or {}
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog tall"):
-            yield Label("Hot wash", classes="title")
+            yield Label(literal(f"Hot wash — {self.who}" if self.who else "Hot wash"), classes="title")
             with VerticalScroll():
                 for question in self.scenario.hotwash:
                     yield Label(literal(question.text, "bold"))
-                    yield TextArea(id=f"q-{question.id}", soft_wrap=True, show_line_numbers=False, classes="answer")
-            yield self.buttons("Record and debrief")
+                    yield TextArea(
+                        self.answers.get(question.id, ""),
+                        id=f"q-{question.id}",
+                        soft_wrap=True,
+                        show_line_numbers=False,
+                        classes="answer",
+                    )
+            yield self.buttons("Record and debrief" if not self.who else "Record answers")
 
     def accept(self) -> None:
         answers = {}
         for question in self.scenario.hotwash:
             text = self.query_one(f"#q-{question.id}", TextArea).text.strip()
-            if text:
+            # An answer given before and left as it was is not recorded twice.
+            if text and text != self.answers.get(question.id, ""):
                 answers[question.id] = text
         self.dismiss(answers)
 
@@ -340,6 +350,7 @@ HELP = [
     ("d", "decide on the open item"),
     ("m", "message other roles"),
     ("1 2 3", "inbox, situation, my actions"),
+    ("w", "answer the hot wash (once the exercise has ended)"),
 ]
 
 

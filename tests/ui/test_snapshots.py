@@ -88,3 +88,14 @@ def test_dialogs(snap_compare, make_app, viewer, keys):
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=(100, 32), run_before=show, press=keys)
+
+
+def test_participant_in_the_light_theme(snap_compare, make_app):
+    app, _ = started(make_app, minutes=11)
+
+    async def show(pilot):
+        app.theme = "textual-light"
+        app.action_show("harbour-master")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(160, 50), run_before=show)

@@ -182,3 +182,35 @@ async def test_each_role_answers_the_hot_wash_from_its_own_console_and_the_room_
         assert [e.answer for e in session.events_for("pcg-duty") if e.type == "hotwash_answered"] == [
             "call the coast guard first"
         ]
+
+
+async def test_a_long_inbox_and_feed_stay_complete_while_drawing_only_a_page(make_app):
+    from simulator.commands import InjectAdHoc
+    from ui.widgets.msel_table import ADHOC_ROWS, MselTable
+
+    app, session, _ = make_app(started=True)
+    for n in range(450):
+        session.submit("facilitator", InjectAdHoc(to=["harbour-master"], title=f"Inject {n}"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        msel = app.screen.query_one(MselTable)
+        assert len(msel.adhoc) == ADHOC_ROWS and msel.adhoc[-1] == session.exercise.events[-1].inject
+        assert "350 earlier ad hoc injects" in str(msel.border_subtitle)
+        feed = app.screen.query_one(Feed)
+        assert len(feed.shown) == len(session.exercise.events)
+        app.action_show("harbour-master")
+        await pilot.pause()
+        inbox = app.screen.query_one(Inbox)
+        assert inbox.row_count == 200 and len(inbox.items) == 451
+        assert "Inject 449" in str(inbox.get_row_at(0)[-1])
+        inbox.move_cursor(row=inbox.row_count - 2)
+        await pilot.pause()
+        inbox.focus()
+        await pilot.press("down")  # onto the last row: the next page comes in below
+        await pilot.pause()
+        assert inbox.row_count == 400
+        inbox.move_cursor(row=inbox.row_count - 1)
+        await pilot.pause()
+        assert inbox.row_count == 451 and inbox.hidden() == 0
+        seqs = [int(str(inbox.get_row_at(i)[1])) for i in range(inbox.row_count)]
+        assert seqs == sorted(seqs, reverse=True)

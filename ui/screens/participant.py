@@ -9,12 +9,12 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, RichLog, Static, TabbedContent, TabPane
 
-from simulator.commands import Decide
-from simulator.events import EventBase
+from simulator.commands import AnswerHotwash, Decide
+from simulator.events import EventBase, HotwashAnswered
 from simulator.session import Session
 from simulator.visibility import state_visible_to
 from ui.describe import feed_line
-from ui.dialogs import ChoiceDialog, ComposeDialog, DecisionDialog
+from ui.dialogs import ChoiceDialog, ComposeDialog, DecisionDialog, HotwashDialog
 from ui.text import clock, countdown, literal
 from ui.widgets.clock import ClockBar
 from ui.widgets.inbox import Inbox, InboxItem
@@ -28,6 +28,7 @@ class ParticipantScreen(Screen):
         Binding("d", "decide", "Decide"),
         Binding("m", "message", "Message"),
         Binding("c", "channel", "Channel"),
+        Binding("w", "hotwash", "Hot wash"),
         Binding("1", "tab('inbox')", "Inbox", show=False),
         Binding("2", "tab('situation')", "Situation", show=False),
         Binding("3", "tab('actions')", "My actions", show=False),
@@ -106,7 +107,9 @@ class ParticipantScreen(Screen):
         if item is None:
             body.update(Text("Nothing selected.", style="dim"))
             return
-        text = literal(item.title, "bold")
+        # The title's bold is its own span: a base style would run on into the body.
+        text = Text()
+        text.append_text(literal(item.title, "bold"))
         text.append("\n")
         text.append(f"{clock(item.t)} · {item.channel} · {item.priority}\n", style="dim")
         text.append("From: ", style="dim")
@@ -194,6 +197,32 @@ class ParticipantScreen(Screen):
                 self.notify("Message sent.")
 
         self.app.push_screen(ComposeDialog(self.session.scenario, self.viewer), send)
+
+    def action_hotwash(self) -> None:
+        """This role's own answers to the hot wash questions, once the exercise has ended."""
+        scenario = self.session.scenario
+        if not scenario.hotwash:
+            self.notify("This scenario has no hot wash questions.", severity="warning")
+            return
+        if not self.session.ended:
+            self.notify("The hot wash opens when the exercise ends.", severity="warning")
+            return
+        given = {
+            e.question: e.answer
+            for e in self.session.events_for(self.viewer)
+            if isinstance(e, HotwashAnswered) and e.actor == self.viewer
+        }
+
+        def record(answers: dict[str, str] | None) -> None:
+            sent = 0
+            for question, answer in (answers or {}).items():
+                command = AnswerHotwash(role=self.viewer, question=question, answer=answer)
+                if self.app.submit(self.viewer, command):  # type: ignore[attr-defined]
+                    sent += 1
+            if sent:
+                self.notify(f"{sent} hot wash answer{'s' if sent > 1 else ''} recorded.", title="Sent")
+
+        self.app.push_screen(HotwashDialog(scenario, self.role.name, given), record)
 
     def action_channel(self) -> None:
         inbox = self.query_one(Inbox)
