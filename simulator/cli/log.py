@@ -10,6 +10,7 @@ from collections import Counter
 from simulator.cli.common import fail
 from simulator.diagnostics import ScenarioError
 from simulator.durations import format_clock
+from simulator.events import EventBase
 from simulator.loader import load_text
 from simulator.replay import ReplayError, replay
 from simulator.store import EventStore, LogError
@@ -35,11 +36,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     verify.set_defaults(handler=run_verify)
 
 
+def _read(db: str) -> tuple[dict[str, str], list[EventBase]]:
+    with EventStore(db) as store:
+        return store.meta(), store.events()
+
+
 def run_info(args: argparse.Namespace) -> int:
     try:
-        with EventStore(args.db) as store:
-            meta = store.meta()
-            events = store.events()
+        meta, events = _read(args.db)
     except LogError as exc:
         return fail(str(exc))
     counts = Counter(e.type for e in events)
@@ -93,9 +97,7 @@ def run_import(args: argparse.Namespace) -> int:
 
 def run_verify(args: argparse.Namespace) -> int:
     try:
-        with EventStore(args.db) as store:
-            meta = store.meta()
-            events = store.events()
+        meta, events = _read(args.db)
     except LogError as exc:
         return fail(str(exc))
     source = meta.get("scenario_source")
