@@ -200,3 +200,12 @@ def test_charts_fit_long_names_and_print_rows_whole(tmp_path):
     assert 'text-anchor="end" class="ticklabel">+00:10:00</text>' in html
     assert "thead { display: table-header-group; }" in html and "tr { break-inside: avoid; }" in html
     assert html.count("<thead>") == html.count("<table")
+
+
+def test_markdown_emphasis_survives_folded_yaml_text():
+    from simulator.report.render import md_escape
+
+    # A folded YAML scalar ends with a newline; inside **…** the trailing space would break the bold.
+    question = "Where did the picture stop?\n"
+    assert "**" + md_escape(question) + "**" == "**Where did the picture stop?**"
+    assert md_escape("a | b *c*") == "a \\| b \\*c\\*"

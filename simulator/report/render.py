@@ -50,7 +50,8 @@ def md_escape(value: Any) -> str:
     if value is None:
         return ""
     text = value if isinstance(value, str) else str(value)
-    return _MD_SPECIAL.sub(r"\\\1", _NEWLINES.sub(" ", text))
+    # Stripped too: `**text **` (a folded YAML string ends in a space) is not bold in CommonMark.
+    return _MD_SPECIAL.sub(r"\\\1", _NEWLINES.sub(" ", text)).strip()
 
 
 def _clock(seconds: float | None) -> str:
