@@ -44,6 +44,8 @@ def run(args: argparse.Namespace) -> int:
     text = render(report, fmt, appendix_limit=None if args.appendix < 0 else args.appendix)
     if args.output:
         try:
+            # Like `simulate --log`, a missing folder is created rather than refused.
+            Path(args.output).parent.mkdir(parents=True, exist_ok=True)
             Path(args.output).write_text(text, encoding="utf-8")
         except OSError as exc:
             return fail(f"{args.output}: {exc.strerror or exc}")
