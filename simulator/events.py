@@ -204,7 +204,9 @@ def _defaults(cls: type[EventBase]) -> tuple[tuple[str, ...], dict[str, Any], di
 
 
 _DEFAULTS = {cls: _defaults(cls) for cls in EVENT_TYPES.values()}
-_FIELDS_SET = {cls: frozenset(cls.model_fields) for cls in EVENT_TYPES.values()}
+# One fields-set per class, shared by its events: frozen events are never assigned to, and
+# pydantic copies the set before changing it (model_copy), so sharing is safe and saves a set per event.
+_FIELDS_SET = {cls: set(cls.model_fields) for cls in EVENT_TYPES.values()}
 _set_slot = object.__setattr__
 
 
@@ -229,7 +231,7 @@ def build_event(cls: type[EventBase], values: dict[str, Any], *, ordered: bool =
         values = ordered
     event = cls.__new__(cls)
     _set_slot(event, "__dict__", values)
-    _set_slot(event, "__pydantic_fields_set__", set(_FIELDS_SET[cls]))
+    _set_slot(event, "__pydantic_fields_set__", _FIELDS_SET[cls])
     _set_slot(event, "__pydantic_extra__", None)
     _set_slot(event, "__pydantic_private__", None)
     return event
