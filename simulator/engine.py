@@ -314,10 +314,12 @@ class Exercise:
     # ----------------------------------------------------------------- world changes
 
     def _deliver(self, inject: Inject) -> None:
-        if self.ended or inject.id in self.delivered or inject.id in self.cancelled:
+        inject_id = inject.id
+        if self.ended or inject_id in self.delivered or inject_id in self.cancelled:
             return
-        self.delivered[inject.id] = self.env.now
-        to = self._recipients[inject.id]
+        now = self.env.now
+        self.delivered[inject_id] = now
+        to = self._recipients[inject_id]
         decision = inject.decision
         # The hot path of every run: the event is built complete, in field order, in one go.
         self._append(
@@ -325,11 +327,11 @@ class Exercise:
                 InjectDelivered,
                 {
                     "seq": len(self.events) + 1,
-                    "t": self.env.now,
+                    "t": now,
                     "wall": self._clock(),
                     "actor": "system",
                     "type": "inject_delivered",
-                    "inject": inject.id,
+                    "inject": inject_id,
                     "title": inject.title,
                     "body": inject.body,
                     "sender": inject.from_,
@@ -376,24 +378,26 @@ class Exercise:
         if value == previous:
             return
         self.state[var] = value
-        self._append(
-            build_event(
-                StateChanged,
-                {
-                    "seq": len(self.events) + 1,
-                    "t": self.env.now,
-                    "wall": self._clock(),
-                    "actor": "system",
-                    "type": "state_changed",
-                    "var": var,
-                    "value": value,
-                    "previous": previous,
-                    "cause": cause,
-                },
-                ordered=True,
-            )
+        event = build_event(
+            StateChanged,
+            {
+                "seq": len(self.events) + 1,
+                "t": self.env.now,
+                "wall": self._clock(),
+                "actor": "system",
+                "type": "state_changed",
+                "var": var,
+                "value": value,
+                "previous": previous,
+                "cause": cause,
+            },
+            ordered=True,
         )
-        self._changed(("state", var))
+        if self._sink is not None:
+            self._sink(event)
+        self.events.append(event)
+        if self._watch:
+            self._changed(("state", var))
 
     def _apply(self, effects: Iterable[Any], cause: str) -> None:
         for effect in effects:
