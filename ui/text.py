@@ -2,26 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, timedelta
 
 from rich.text import Text
 
-# Whole escape sequences first (CSI, OSC, DCS/PM/APC strings, two-byte escapes), so their
-# parameters do not survive as visible garbage, then every remaining C0/C1 control but tab and newline.
-_ESCAPES = re.compile(
-    r"\x1b\[[0-?]*[ -/]*[@-~]"  # CSI: colours, cursor moves, clear screen
-    r"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"  # OSC: window title, hyperlinks
-    r"|\x1b[PX^_][^\x1b]*(?:\x1b\\)?"  # DCS, SOS, PM, APC strings
-    r"|\x1b[@-Z\\-_]"  # other two-byte escapes
-    r"|\x9b[0-?]*[ -/]*[@-~]"  # 8-bit CSI
-)
-_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+from simulator.safetext import clean
 
-
-def clean(text: str) -> str:
-    """The text without terminal escape sequences or control characters (tabs and newlines kept)."""
-    return _CONTROLS.sub("", _ESCAPES.sub("", text.replace("\r\n", "\n")))
+__all__ = ["clean", "clock", "countdown", "in_world", "literal", "one_line", "pace_label"]
 
 
 def one_line(text: str, limit: int = 0) -> str:

@@ -31,7 +31,8 @@ class StateRow(Horizontal):
 
     def compose(self) -> ComposeResult:
         yield Static(self._label(), classes="label")
-        yield Sparkline(self.history, summary_function=max)
+        # A copy: the widget keeps what it is given, and a list changed in place compares equal to itself.
+        yield Sparkline(list(self.history), summary_function=max)
 
     def _label(self) -> Text:
         spec = self.scenario.state[self.var]

@@ -1,0 +1,34 @@
+"""Fixes found walking through the consoles: moving sparklines, keys that work where they are documented."""
+
+from __future__ import annotations
+
+from textual.geometry import Region
+from textual.widgets import Sparkline
+
+from simulator.events import StateChanged
+from ui.widgets.state_board import StateBoard
+
+
+def _drawn(widget) -> str:
+    strips = widget.render_lines(Region(0, 0, widget.size.width, widget.size.height))
+    return "".join(segment.text for strip in strips for segment in strip)
+
+
+async def test_the_sparkline_redraws_when_the_state_changes(make_app):
+    app, _, _ = make_app(started=True)
+    async with app.run_test(size=(160, 50)) as pilot:
+        board = app.screen.query_one(StateBoard)
+        row = next(iter(board.rows.values()))
+        sparkline = row.query_one(Sparkline)
+        before = _drawn(sparkline)
+        for value in (10.0, 500.0, 1.0, 900.0):
+            board.add_events(
+                [
+                    StateChanged(
+                        t=0, seq=0, wall=0.0, actor="world", var=row.var, value=value, previous=0.0, cause="test"
+                    )
+                ]
+            )
+        await pilot.pause()
+        assert sparkline.data == row.history and sparkline.data is not row.history
+        assert _drawn(sparkline) != before
