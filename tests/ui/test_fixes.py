@@ -32,3 +32,28 @@ async def test_the_sparkline_redraws_when_the_state_changes(make_app):
         await pilot.pause()
         assert sparkline.data == row.history and sparkline.data is not row.history
         assert _drawn(sparkline) != before
+
+
+async def test_keys_1_2_3_switch_tabs_with_the_inbox_focused(make_app):
+    from textual.widgets import TabbedContent
+
+    from ui.widgets.inbox import Inbox
+
+    app, _, _ = make_app(started=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.action_show("env-officer")
+        await pilot.pause()
+        app.screen.query_one(Inbox).focus()
+        await pilot.pause()
+        tabs = app.screen.query_one(TabbedContent)
+        await pilot.press("2")
+        await pilot.pause()
+        assert tabs.active == "situation"
+        assert app.focused is None or "situation" in [a.id for a in app.focused.ancestors_with_self]
+        await pilot.press("3")
+        await pilot.pause()
+        assert tabs.active == "actions"
+        await pilot.press("1")
+        await pilot.pause()
+        assert tabs.active == "inbox"
+        assert isinstance(app.focused, Inbox)

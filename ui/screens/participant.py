@@ -7,7 +7,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, RichLog, Static, TabbedContent, TabPane
+from textual.widgets import Footer, Header, RichLog, Static, TabbedContent, TabPane, Tabs
 
 from simulator.commands import AnswerHotwash, Decide
 from simulator.events import EventBase, HotwashAnswered
@@ -161,7 +161,15 @@ class ParticipantScreen(Screen):
     # ----------------------------------------------------------------- actions
 
     def action_tab(self, tab: str) -> None:
-        self.query_one(TabbedContent).active = tab
+        tabs = self.query_one(TabbedContent)
+        tabs.active = tab
+        # Focus left in the hidden pane would move to its next widget, and the tabs follow focus back there.
+        pane = tabs.get_pane(tab)
+        target = next((w for w in pane.query("*") if w.can_focus), None)
+        if target is not None:
+            target.focus()
+        else:
+            tabs.query_one(Tabs).focus()
 
     def action_decide(self) -> None:
         decision = self._decision_to_take()
