@@ -136,6 +136,31 @@ class TabletopApp(App):
     def action_help(self) -> None:
         self.push_screen(HelpScreen())
 
+    def action_quit(self) -> None:  # type: ignore[override]
+        """Quit, after asking when answers would be lost or the exercise is still running."""
+        screen = self.screen
+        if isinstance(screen, ConfirmDialog) and screen.name == "quit":
+            self.exit()  # ctrl+q twice: the user means it
+            return
+        reasons = []
+        if isinstance(screen, HotwashDialog) and screen.unsaved():
+            reasons.append("Your hot wash answers are not recorded yet.")
+        if self.session.started and not self.session.ended:
+            reasons.append("The exercise is still running.")
+        if not reasons:
+            self.exit()
+            return
+        safe = "Everything sent so far is in the log either way"
+        if self.session.log_path is not None and not self.session.ended:
+            safe += ", and the exercise can be resumed from it"
+        dialog = ConfirmDialog("Quit now?", " ".join(reasons) + f" {safe}.", ok="Quit", name="quit")
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.exit()
+
+        self.push_screen(dialog, confirmed)
+
     def action_toggle_theme(self) -> None:
         self.theme = "textual-light" if self.theme == "textual-dark" else "textual-dark"
 
@@ -148,8 +173,12 @@ class TabletopApp(App):
             return
 
         def confirmed(yes: bool | None) -> None:
+            # Ended from here, the room goes straight to the hot wash: no notice telling it to press e.
+            self._ended_seen = True
             if yes and self.submit(FACILITATOR, EndExercise()):
                 self._hotwash()
+            else:
+                self._ended_seen = self.session.ended
 
         self.push_screen(
             ConfirmDialog("End the exercise now?", "The clock stops and the hot wash begins.", ok="End"), confirmed

@@ -15,7 +15,7 @@ from simulator.commands import InjectAdHoc, Observe, SendMessage
 from simulator.schema import Scenario
 from simulator.session import Session
 from simulator.visibility import FACILITATOR
-from ui.text import countdown, literal, one_line
+from ui.text import clean, countdown, literal, one_line
 
 CHANNELS = ("email", "phone", "radio", "news", "social", "sitrep", "briefing")
 PRIORITIES = ("low", "normal", "high", "flash")
@@ -51,8 +51,8 @@ class ConfirmDialog(Dialog):
 
     BINDINGS = [Binding("y", "yes", "Yes"), Binding("n", "cancel", "No"), Binding("escape", "cancel", "No")]
 
-    def __init__(self, question: str, detail: str = "", ok: str = "Yes") -> None:
-        super().__init__()
+    def __init__(self, question: str, detail: str = "", ok: str = "Yes", name: str | None = None) -> None:
+        super().__init__(name=name)
         self.question = question
         self.detail = detail
         self.ok = ok
@@ -306,7 +306,7 @@ class HotwashDialog(Dialog):
             yield Label(literal(f"Hot wash — {self.who}" if self.who else "Hot wash"), classes="title")
             with VerticalScroll():
                 for question in self.scenario.hotwash:
-                    yield Label(literal(question.text, "bold"))
+                    yield Label(literal(question.text, "bold"), classes="question")
                     yield TextArea(
                         self.answers.get(question.id, ""),
                         id=f"q-{question.id}",
@@ -316,17 +316,36 @@ class HotwashDialog(Dialog):
                     )
             yield self.buttons("Record and debrief" if not self.who else "Record answers")
 
-    def accept(self) -> None:
+    def on_mount(self) -> None:
+        # Typing straight away should land in the first answer, not in the scroll container.
+        areas = self.query(TextArea)
+        if areas:
+            areas.first().focus()
+
+    def unsaved(self) -> dict[str, str]:
+        """Answers typed and not recorded yet (an answer given before and left as it was is not new)."""
         answers = {}
         for question in self.scenario.hotwash:
-            text = self.query_one(f"#q-{question.id}", TextArea).text.strip()
-            # An answer given before and left as it was is not recorded twice.
+            text = clean(self.query_one(f"#q-{question.id}", TextArea).text).strip()
             if text and text != self.answers.get(question.id, ""):
                 answers[question.id] = text
-        self.dismiss(answers)
+        return answers
+
+    def accept(self) -> None:
+        self.dismiss(self.unsaved())
 
     def action_cancel(self) -> None:
-        self.dismiss({})
+        if not self.unsaved():
+            self.dismiss({})
+            return
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.dismiss({})
+
+        self.app.push_screen(
+            ConfirmDialog("Discard your hot wash answers?", "They have not been recorded.", ok="Discard"), confirmed
+        )
 
 
 HELP = [

@@ -57,3 +57,58 @@ async def test_keys_1_2_3_switch_tabs_with_the_inbox_focused(make_app):
         await pilot.pause()
         assert tabs.active == "inbox"
         assert isinstance(app.focused, Inbox)
+
+
+async def test_the_hot_wash_takes_typing_at_once_and_asks_before_discarding(make_app):
+    from textual.widgets import TextArea
+
+    from ui.dialogs import ConfirmDialog, HotwashDialog
+    from ui.screens.debrief import DebriefScreen
+
+    app, session, _ = make_app(started=True)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await pilot.press("e", "y")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, HotwashDialog)
+        await pilot.press(*"quick boom")
+        assert dialog.query_one("#q-went-well", TextArea).text == "quick boom"
+        await pilot.press("escape")
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("n")
+        assert app.screen is dialog and dialog.query_one("#q-went-well", TextArea).text == "quick boom"
+        await pilot.press("ctrl+q")  # quitting would lose the answers too
+        assert isinstance(app.screen, ConfirmDialog) and "not recorded" in str(app.screen.detail)
+        await pilot.press("n")
+        await pilot.press("escape", "y")
+        await pilot.pause()
+        assert isinstance(app.screen, DebriefScreen)
+        assert not [e for e in session.exercise.events if e.type == "hotwash_answered"]
+
+
+async def test_long_hot_wash_questions_wrap(make_app, port_drill):
+    from ui.dialogs import HotwashDialog
+
+    question = port_drill.scenario.hotwash[0].model_copy(update={"text": "Why " * 60 + "end?"})
+    scenario = port_drill.scenario.model_copy(update={"hotwash": [question]})
+    app, _, _ = make_app(started=True)
+    async with app.run_test(size=(100, 32)) as pilot:
+        app.push_screen(HotwashDialog(scenario))
+        await pilot.pause()
+        label = app.screen.query_one(".question")
+        assert label.size.height > 1 and label.size.width <= 100
+
+
+async def test_quitting_a_running_exercise_asks_first_and_says_the_log_is_safe(make_app):
+    from ui.dialogs import ConfirmDialog
+
+    app, _, _ = make_app(started=True, log=True)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await pilot.press("ctrl+q")
+        assert isinstance(app.screen, ConfirmDialog)
+        assert "still running" in app.screen.detail and "log" in app.screen.detail
+        await pilot.press("n")
+        assert not isinstance(app.screen, ConfirmDialog)
+        await pilot.press("ctrl+q", "y")
+        await pilot.pause()
+        assert app.return_code == 0 or not app.is_running
