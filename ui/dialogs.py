@@ -45,6 +45,26 @@ class Dialog(ModalScreen):
         """Called by the primary button."""
         self.dismiss(True)
 
+    def on_input_changed(self, event: Input.Changed) -> None:
+        # Pasted escape sequences would be drawn raw (scrambling the screen) and stored: keep only what shows.
+        cleaned = clean(event.value)
+        if cleaned != event.value:
+            event.input.value = cleaned
+            event.input.cursor_position = len(cleaned)
+
+    def on_text_area_changed(self, event: TextArea.Changed) -> None:
+        area = event.text_area
+        cleaned = clean(area.text)
+        if cleaned != area.text:
+            area.load_text(cleaned)
+            area.move_cursor(area.document.end)
+
+    def value(self, selector: str) -> str:
+        """The cleaned, trimmed text of an Input or TextArea."""
+        widget = self.query_one(selector)
+        text = widget.text if isinstance(widget, TextArea) else widget.value  # type: ignore[attr-defined]
+        return clean(text).strip()
+
 
 class ConfirmDialog(Dialog):
     """Yes or no."""
@@ -120,7 +140,7 @@ class DecisionDialog(Dialog):
         if pressed is None:
             error.update("Choose an option first.")
             return
-        rationale = self.query_one("#rationale", TextArea).text.strip()
+        rationale = self.value("#rationale")
         if self.spec.rationale == "required" and not rationale:
             error.update("This decision needs a rationale.")
             return
@@ -170,7 +190,7 @@ class ComposeDialog(Dialog):
 
     def accept(self) -> None:
         to = list(self.query_one("#to", SelectionList).selected)
-        text = self.query_one("#text", TextArea).text.strip()
+        text = self.value("#text")
         error = self.query_one("#error", Label)
         if not to:
             error.update("Pick at least one recipient.")
@@ -178,7 +198,7 @@ class ComposeDialog(Dialog):
         if not text:
             error.update("Write the message first.")
             return
-        subject = self.query_one("#subject", Input).value.strip()
+        subject = self.value("#subject")
         self.dismiss(SendMessage(role=self.role, to=to, text=text, subject=subject))
 
 
@@ -205,7 +225,7 @@ class InjectDialog(Dialog):
 
     def accept(self) -> None:
         to = list(self.query_one("#to", SelectionList).selected)
-        title = self.query_one("#title", Input).value.strip()
+        title = self.value("#title")
         error = self.query_one("#error", Label)
         if not to:
             error.update("Pick at least one recipient.")
@@ -217,10 +237,10 @@ class InjectDialog(Dialog):
             InjectAdHoc(
                 to=to,
                 title=title,
-                body=self.query_one("#body", TextArea).text,
+                body=self.value("#body"),
                 channel=str(self.query_one("#channel", Select).value),
                 priority=self.query_one("#priority", Select).value,  # type: ignore[arg-type]
-                sender=self.query_one("#sender", Input).value.strip() or "Exercise control",
+                sender=self.value("#sender") or "Exercise control",
             )
         )
 
@@ -248,7 +268,7 @@ class ObserveDialog(Dialog):
             yield self.buttons("Record")
 
     def accept(self) -> None:
-        text = self.query_one("#text", TextArea).text.strip()
+        text = self.value("#text")
         if not text:
             self.query_one("#error", Label).update("Write the observation first.")
             return
@@ -326,7 +346,7 @@ class HotwashDialog(Dialog):
         """Answers typed and not recorded yet (an answer given before and left as it was is not new)."""
         answers = {}
         for question in self.scenario.hotwash:
-            text = clean(self.query_one(f"#q-{question.id}", TextArea).text).strip()
+            text = self.value(f"#q-{question.id}")
             if text and text != self.answers.get(question.id, ""):
                 answers[question.id] = text
         return answers

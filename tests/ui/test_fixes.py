@@ -112,3 +112,45 @@ async def test_quitting_a_running_exercise_asks_first_and_says_the_log_is_safe(m
         await pilot.press("ctrl+q", "y")
         await pilot.pause()
         assert app.return_code == 0 or not app.is_running
+
+
+PASTED = "Covert SSAS 1805Z. \x1b[2J\x1b]0;pwned\x07 [link=https://x]click[/link]\x00"
+VISIBLE = "Covert SSAS 1805Z.  [link=https://x]click[/link]"
+
+
+async def test_pasted_control_characters_never_reach_the_log(make_app):
+    from textual import events
+    from textual.widgets import Input, SelectionList, TextArea
+
+    from simulator.events import InjectDelivered, MessageSent
+
+    app, session, _ = make_app(started=True)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await pilot.press("i")
+        dialog = app.screen
+        dialog.query_one(SelectionList).select("harbour-master")
+        title = dialog.query_one("#title", Input)
+        title.value = PASTED
+        body = dialog.query_one("#body", TextArea)
+        body.focus()
+        await pilot.pause()
+        app.post_message(events.Paste(PASTED + "\nsecond line"))  # as the terminal driver sends it
+        await pilot.pause()
+        # What shows is already clean: nothing raw is drawn to the terminal.
+        assert title.value == VISIBLE and body.text == VISIBLE + "\nsecond line"
+        await pilot.click("#ok")
+        await pilot.pause()
+        sent = [e for e in session.exercise.events if isinstance(e, InjectDelivered) and e.adhoc][-1]
+        assert (sent.title, sent.body) == (VISIBLE, VISIBLE + "\nsecond line")
+
+        app.action_show("env-officer")
+        await pilot.pause()
+        await pilot.press("m")
+        dialog = app.screen
+        dialog.query_one(SelectionList).select("coastguard")
+        dialog.query_one("#subject", Input).value = "\x1b[31mRed\x1b[0m"
+        dialog.query_one("#text", TextArea).load_text(PASTED)
+        await pilot.click("#ok")
+        await pilot.pause()
+        message = [e for e in session.exercise.events if isinstance(e, MessageSent)][-1]
+        assert (message.subject, message.text) == ("Red", VISIBLE)
