@@ -172,17 +172,25 @@ class TabletopApp(App):
             self._hotwash()
             return
 
+        # The clock holds while the room thinks it over: at high pace the exercise could run out meanwhile.
+        was_running = self.session.running
+        if was_running:
+            self.act(self.session.pause)
+
         def confirmed(yes: bool | None) -> None:
+            if not yes:
+                if was_running:
+                    self.act(self.session.resume)
+                return
             # Ended from here, the room goes straight to the hot wash: no notice telling it to press e.
             self._ended_seen = True
-            if yes and self.submit(FACILITATOR, EndExercise()):
+            if self.session.ended or self.submit(FACILITATOR, EndExercise()):
                 self._hotwash()
             else:
                 self._ended_seen = self.session.ended
 
-        self.push_screen(
-            ConfirmDialog("End the exercise now?", "The clock stops and the hot wash begins.", ok="End"), confirmed
-        )
+        detail = "The clock is paused meanwhile. Ending stops it for good and the hot wash begins."
+        self.push_screen(ConfirmDialog("End the exercise now?", detail, ok="End"), confirmed)
 
     def _hotwash(self) -> None:
         def answered(answers: dict[str, str] | None) -> None:

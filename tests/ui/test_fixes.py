@@ -154,3 +154,21 @@ async def test_pasted_control_characters_never_reach_the_log(make_app):
         await pilot.pause()
         message = [e for e in session.exercise.events if isinstance(e, MessageSent)][-1]
         assert (message.subject, message.text) == ("Red", VISIBLE)
+
+
+async def test_the_clock_holds_while_ending_is_confirmed(make_app):
+    from simulator.commands import EndExercise
+    from ui.dialogs import ConfirmDialog, HotwashDialog
+
+    app, session, _ = make_app(started=True)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await pilot.press("e")
+        assert isinstance(app.screen, ConfirmDialog) and session.status == "paused"
+        await pilot.press("n")
+        assert session.status == "running"
+        await pilot.press("e")
+        session.submit("facilitator", EndExercise())  # ended meanwhile (another console, or time ran out)
+        await pilot.press("y")
+        await pilot.pause()
+        assert isinstance(app.screen, HotwashDialog)
+        assert not [n for n in app._notifications if n.severity == "error"]
