@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import os
+import shlex
 import time
 from pathlib import Path
 
@@ -91,8 +93,19 @@ def _run(args: argparse.Namespace) -> int:
         TabletopApp(session).run()
     finally:
         session.close()
-    print(f"Log: {log}")
-    if not session.ended:
-        print(f"Resume: tabletop run {args.scenario} --db {log} --resume")
-    print(f"AAR: tabletop report {log} --format html -o aar.html")
+    for line in exit_hints(log, args.scenario, session.ended):
+        print(line)
     return 0
+
+
+def exit_hints(log: Path, scenario: str, ended: bool) -> list[str]:
+    """What to type next, with absolute paths and the command this was started as (run.py sets it)."""
+    command = os.environ.get("TABLETOP_COMMAND", "").strip() or "tabletop"
+    where = shlex.quote(str(log.resolve()))
+    lines = [f"Log: {log.resolve()}"]
+    if not ended:
+        # A bundled name stays a name; a file becomes absolute, so the hint works from any folder.
+        what = str(Path(scenario).resolve()) if Path(scenario).exists() else scenario
+        lines.append(f"Resume: {command} run {shlex.quote(what)} --db {where} --resume")
+    lines.append(f"AAR: {command} report {where} --format html -o aar.html")
+    return lines

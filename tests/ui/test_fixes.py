@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from textual.geometry import Region
 from textual.widgets import Sparkline
 
@@ -172,3 +174,16 @@ async def test_the_clock_holds_while_ending_is_confirmed(make_app):
         await pilot.pause()
         assert isinstance(app.screen, HotwashDialog)
         assert not [n for n in app._notifications if n.severity == "error"]
+
+
+def test_exit_hints_give_absolute_paths_and_the_command_used(tmp_path, monkeypatch):
+    from ui.commands import exit_hints
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("TABLETOP_COMMAND", "python3 /abs/run.py")
+    lines = exit_hints(Path("runs/x.db"), "port-drill", ended=True)
+    assert lines[-1] == f"AAR: python3 /abs/run.py report {tmp_path}/runs/x.db --format html -o aar.html"
+    monkeypatch.delenv("TABLETOP_COMMAND")
+    lines = exit_hints(Path("runs/x.db"), "port-drill", ended=False)
+    assert lines[1] == f"Resume: tabletop run port-drill --db {tmp_path}/runs/x.db --resume"
+    assert lines[-1].startswith(f"AAR: tabletop report {tmp_path}/runs/x.db")
