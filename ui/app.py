@@ -33,10 +33,11 @@ class TabletopApp(App):
         Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
 
-    def __init__(self, session: Session, *, live: bool = True) -> None:
+    def __init__(self, session: Session, *, live: bool = True, welcome: str | None = None) -> None:
         super().__init__()
         self.session = session
         self.live = live
+        self.welcome = welcome
         self.consoles: dict[str, Screen] = {}
         self.viewer = FACILITATOR
         # A resumed log may already hold the end; its notice would be news to nobody.
@@ -48,6 +49,8 @@ class TabletopApp(App):
         self.action_show(FACILITATOR)
         if self.session.resumed is not None:
             self.notify(self._resumed_notice(), title="Resumed", timeout=12, markup=False)
+        if self.welcome:
+            self.notify(self.welcome, title="Welcome", timeout=12, markup=False)
         if self.live:
             self.session.launch()
             self.set_interval(0.25, self.refresh_clock)

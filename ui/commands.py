@@ -13,6 +13,8 @@ from simulator.cli.common import fail, load_or_report
 from simulator.store import LogError
 
 FALLBACK_DEMO = "port-drill"
+DEMO_PACE = 10.0
+"""The demo's starting pace: at a scenario's usual 60x a first-time player loses an 8-minute decision in 8 seconds."""
 
 
 def default_log(scenario_id: str, now: float | None = None) -> Path:
@@ -41,7 +43,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     run.add_argument("scenario", help="scenario file or bundled name")
     _common(run)
     run.set_defaults(handler=_run)
-    demo = sub.add_parser("demo", help="play the bundled maritime exercise live in this terminal")
+    demo = sub.add_parser(
+        "demo",
+        help="play the bundled maritime exercise live in this terminal",
+        description=f"Play the bundled maritime exercise live in this terminal. It starts at a gentle "
+        f"{DEMO_PACE:g}x (ten scenario seconds per real second) unless --pace says otherwise; "
+        "+ and - change the pace while it runs.",
+    )
     _common(demo)
     demo.set_defaults(handler=_demo)
 
@@ -64,6 +72,10 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 def _demo(args: argparse.Namespace) -> int:
     args.scenario = demo_scenario()
+    # A resumed demo keeps the pace it was logged at.
+    if args.pace is None and not args.resume:
+        args.pace = DEMO_PACE
+        args.welcome = f"Demo pace {DEMO_PACE:g}×, gentler than the scenario's own: press + or - to change it."
     return _run(args)
 
 
@@ -90,7 +102,7 @@ def _run(args: argparse.Namespace) -> int:
     except (LogError, ResumeError) as exc:
         return fail(str(exc))
     try:
-        TabletopApp(session).run()
+        TabletopApp(session, welcome=getattr(args, "welcome", None)).run()
     finally:
         session.close()
     for line in exit_hints(log, args.scenario, session.ended):

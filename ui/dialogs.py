@@ -374,10 +374,10 @@ HELP = [
     ("?", "this help"),
     ("ctrl+p", "command palette"),
     ("ctrl+t", "light or dark theme"),
-    ("ctrl+q", "quit (the log is kept)"),
+    ("ctrl+q", "quit (asks while the exercise runs; the log is kept)"),
     ("Exercise control", ""),
     ("space", "start, pause or resume the clock"),
-    ("+ / -", "faster or slower (1× to 900×)"),
+    ("+ / -", "faster or slower (1× to 900×; the demo starts at 10×)"),
     ("n", "jump to the next inject"),
     ("i", "send an ad hoc inject"),
     ("o", "record an observation"),
@@ -400,7 +400,7 @@ class HelpScreen(ModalScreen):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="dialog tall"):
-            yield Label("Tabletop — keys", classes="title")
+            yield Label("Tabletop — keys (Esc closes)", classes="title")
             for key, text in HELP:
                 if not text:
                     yield Label(Text(key, style="bold underline"), classes="help-head")
@@ -409,6 +409,7 @@ class HelpScreen(ModalScreen):
                     line.append(text)
                     yield Label(line)
             yield Label(Text("Mouse: click rows, tabs, buttons and footer keys.", style="dim"))
+            yield Label(Text("Press Esc to close.", style="bold"), classes="help-head")
 
 
 class ChoiceDialog(Dialog):

@@ -187,3 +187,30 @@ def test_exit_hints_give_absolute_paths_and_the_command_used(tmp_path, monkeypat
     lines = exit_hints(Path("runs/x.db"), "port-drill", ended=False)
     assert lines[1] == f"Resume: tabletop run port-drill --db {tmp_path}/runs/x.db --resume"
     assert lines[-1].startswith(f"AAR: tabletop report {tmp_path}/runs/x.db")
+
+
+def test_the_demo_starts_gently_and_run_keeps_the_scenario_pace(monkeypatch):
+    import argparse
+
+    from ui import commands
+
+    seen: list[argparse.Namespace] = []
+    monkeypatch.setattr(commands, "_run", lambda args: seen.append(args) or 0)
+    parser = argparse.ArgumentParser()
+    commands.register(parser.add_subparsers())
+    args = parser.parse_args(["demo"])
+    args.handler(args)
+    assert seen[-1].pace == commands.DEMO_PACE and "+ or -" in seen[-1].welcome
+    args = parser.parse_args(["demo", "--pace", "60"])
+    args.handler(args)
+    assert seen[-1].pace == 60
+    args = parser.parse_args(["run", "port-drill"])
+    assert args.pace is None  # run: the scenario's own pace
+
+
+async def test_the_welcome_notice_shows(make_app):
+    app, session, _ = make_app()
+    app.welcome = "Demo pace 10×"
+    async with app.run_test(size=(100, 32)) as pilot:
+        await pilot.pause()
+        assert any("Demo pace" in n.message for n in app._notifications)
