@@ -209,7 +209,7 @@ def test_the_demo_starts_gently_and_run_keeps_the_scenario_pace(monkeypatch):
 
 
 async def test_the_welcome_notice_shows(make_app):
-    app, session, _ = make_app()
+    app, _, _ = make_app()
     app.welcome = "Demo pace 10×"
     async with app.run_test(size=(100, 32)) as pilot:
         await pilot.pause()
