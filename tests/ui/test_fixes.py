@@ -214,3 +214,21 @@ async def test_the_welcome_notice_shows(make_app):
     async with app.run_test(size=(100, 32)) as pilot:
         await pilot.pause()
         assert any("Demo pace" in n.message for n in app._notifications)
+
+
+async def test_at_80_columns_every_footer_key_shows_and_the_inbox_title_comes_first(make_app):
+    from textual.widgets._footer import FooterKey
+
+    from ui.widgets.inbox import Inbox
+
+    app, _, _ = make_app(started=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        keys = list(app.screen.query(FooterKey))
+        assert {k.key for k in keys} >= {"space", "n", "i", "o", "f", "e", "r", "question_mark", "ctrl+q"}
+        assert all(k.region.right <= 80 and k.region.width > 0 for k in keys)
+        app.action_show("harbour-master")
+        await pilot.pause()
+        inbox = app.screen.query_one(Inbox)
+        assert [c.key.value for c in inbox.ordered_columns][:2] == ["new", "title"]
+        assert inbox.get_row_at(0)[-1].plain == "1"  # the role's own count, not the log's event number

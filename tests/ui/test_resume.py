@@ -53,7 +53,7 @@ async def test_the_resumed_consoles_show_what_happened_before_the_crash(port_dri
         await pilot.pause()
         assert isinstance(app.screen, ParticipantScreen)
         inbox = app.screen.query_one(Inbox)
-        titles = [str(inbox.get_row(key)[-1]) for key in inbox.rows]
+        titles = [str(inbox.get_cell(key, "title")) for key in inbox.rows]
         assert any("Bunker hose parted" in title for title in titles)
         assert any("Boom in place" in title for title in titles)  # what the decision brought
 

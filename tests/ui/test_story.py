@@ -70,7 +70,7 @@ async def test_a_deadline_lapses_a_contingency_arrives_and_the_debrief_shows_rat
         app.action_show("pcg-duty")
         await pilot.pause()
         inbox = app.screen.query_one(Inbox)
-        titles = [str(inbox.get_row(key)[-1]) for key in inbox.rows]
+        titles = [str(inbox.get_cell(key, "title")) for key in inbox.rows]
         assert any("Slick reaching the anchorage" in title for title in titles)
 
         app.action_show("facilitator")
@@ -202,7 +202,7 @@ async def test_a_long_inbox_and_feed_stay_complete_while_drawing_only_a_page(mak
         await pilot.pause()
         inbox = app.screen.query_one(Inbox)
         assert inbox.row_count == 200 and len(inbox.items) == 451
-        assert "Inject 449" in str(inbox.get_row_at(0)[-1])
+        assert "Inject 449" in str(inbox.get_row_at(0)[1])
         inbox.move_cursor(row=inbox.row_count - 2)
         await pilot.pause()
         inbox.focus()
@@ -212,5 +212,5 @@ async def test_a_long_inbox_and_feed_stay_complete_while_drawing_only_a_page(mak
         inbox.move_cursor(row=inbox.row_count - 1)
         await pilot.pause()
         assert inbox.row_count == 451 and inbox.hidden() == 0
-        seqs = [int(str(inbox.get_row_at(i)[1])) for i in range(inbox.row_count)]
+        seqs = [int(str(inbox.get_row_at(i)[-1])) for i in range(inbox.row_count)]
         assert seqs == sorted(seqs, reverse=True)

@@ -43,7 +43,7 @@ async def test_hostile_text_in_an_inject_and_a_message_renders_literally(make_ap
         screen = app.screen
         assert isinstance(screen, ParticipantScreen)
         inbox = screen.query_one(Inbox)
-        titles = [str(inbox.get_row(key)[-1]) for key in inbox.rows]
+        titles = [str(inbox.get_cell(key, "title")) for key in inbox.rows]
         assert any("[bold red]x[/]" in title for title in titles)
         svg = app.export_screenshot()
         assert "\x1b" not in svg and "pwned" not in svg

@@ -7,17 +7,20 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Header
+from textual.widgets import Header
 
 from simulator.events import EventBase
 from simulator.session import Session
 from simulator.visibility import FACILITATOR
 from ui.dialogs import ChoiceDialog, InjectDialog, ObserveDialog
 from ui.text import literal
-from ui.widgets.clock import ClockBar
+from ui.widgets.clock import ClockBar, ConsoleFooter
 from ui.widgets.feed import Feed
 from ui.widgets.msel_table import MselTable
 from ui.widgets.state_board import StateBoard
+
+
+PACE = Binding.Group("Pace", compact=True)
 
 
 class FacilitatorScreen(Screen):
@@ -25,15 +28,16 @@ class FacilitatorScreen(Screen):
 
     viewer = FACILITATOR
 
+    # Short descriptions, + and - as one "Pace" key group: every one of them fits an 80-column footer.
     BINDINGS = [
-        Binding("space", "toggle_clock", "Start/Pause"),
-        Binding("plus,equals_sign", "faster", "Faster"),
-        Binding("minus", "slower", "Slower"),
-        Binding("n", "jump", "Next inject"),
-        Binding("i", "inject", "Inject"),
-        Binding("o", "observe", "Observe"),
-        Binding("f", "filter_feed", "Filter"),
-        Binding("e", "end", "End"),
+        Binding("space", "toggle_clock", "Clock", tooltip="Start, pause or resume the clock"),
+        Binding("plus,equals_sign", "faster", "Faster", group=PACE),
+        Binding("minus", "slower", "Slower", group=PACE),
+        Binding("n", "jump", "Next", tooltip="Jump to the next inject"),
+        Binding("i", "inject", "Inject", tooltip="Send an ad hoc inject"),
+        Binding("o", "observe", "Note", tooltip="Record an observation"),
+        Binding("f", "filter_feed", "Filter", tooltip="Filter the feed"),
+        Binding("e", "end", "End", tooltip="End the exercise, hot wash, debrief"),
     ]
 
     def __init__(self, session: Session) -> None:
@@ -51,7 +55,7 @@ class FacilitatorScreen(Screen):
             with Vertical(id="side"):
                 initial = {name: var.initial for name, var in session.scenario.state.items()}
                 yield StateBoard(session.scenario, initial, id="state")
-        yield Footer()
+        yield ConsoleFooter()
 
     def on_mount(self) -> None:
         self.title = self.session.scenario.title

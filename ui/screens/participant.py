@@ -7,7 +7,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, RichLog, Static, TabbedContent, TabPane, Tabs
+from textual.widgets import Header, RichLog, Static, TabbedContent, TabPane, Tabs
 
 from simulator.commands import AnswerHotwash, Decide
 from simulator.events import EventBase, HotwashAnswered
@@ -16,7 +16,7 @@ from simulator.visibility import state_visible_to
 from ui.describe import feed_line
 from ui.dialogs import ChoiceDialog, ComposeDialog, DecisionDialog, HotwashDialog
 from ui.text import clock, countdown, literal
-from ui.widgets.clock import ClockBar
+from ui.widgets.clock import ClockBar, ConsoleFooter
 from ui.widgets.inbox import Inbox, InboxItem
 from ui.widgets.state_board import StateBoard
 
@@ -62,7 +62,7 @@ class ParticipantScreen(Screen):
                 yield Static("", id="pending")
             with TabPane("My actions", id="actions"):
                 yield RichLog(wrap=True, markup=False, highlight=False, id="own-log")
-        yield Footer()
+        yield ConsoleFooter()
 
     def on_mount(self) -> None:
         self.title = self.session.scenario.title

@@ -1,9 +1,10 @@
-"""The clock bar: state, scenario time, in-world time and pace, for whoever is looking."""
+"""The clock bar (state, scenario time, in-world time and pace) and the consoles' footer."""
 
 from __future__ import annotations
 
 from rich.text import Text
-from textual.widgets import Static
+from textual import events
+from textual.widgets import Footer, Static
 
 from simulator.session import Session
 from ui.text import clock, in_world, literal, pace_label
@@ -42,3 +43,19 @@ class ClockBar(Static):
         line.append("  │ ")
         line.append_text(literal(self.who, "bold"))
         self.update(line)
+
+
+class ConsoleFooter(Footer):
+    """A compact footer; the command palette key only where there is room for it (ctrl+p works anyway)."""
+
+    DEFAULT_CSS = """
+    ConsoleFooter.-compact FooterLabel { margin-right: 1; }
+    """
+
+    WIDE = 110
+
+    def __init__(self) -> None:
+        super().__init__(compact=True, show_command_palette=False)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.show_command_palette = event.size.width >= self.WIDE

@@ -12,6 +12,7 @@ from simulator.events import EventBase, InjectDelivered, MessageSent
 from ui.text import clock, one_line
 
 PRIORITY_STYLE = {"flash": "bold white on red", "high": "bold red", "normal": "", "low": "dim"}
+TITLE_WIDTH = 44
 PAGE = 200
 """Rows added at a time: the newest first, older ones when the cursor reaches the bottom. Sizing thousands
 of table rows at once costs seconds."""
@@ -32,6 +33,8 @@ class InboxItem:
     attachments: list[dict[str, str]] = field(default_factory=list)
     to: list[str] = field(default_factory=list)
     read: bool = False
+    n: int = 0
+    """This role's running number for the item (1 for the first that reached it)."""
 
     @classmethod
     def from_event(cls, event: EventBase, role: str) -> InboxItem | None:
@@ -79,12 +82,14 @@ class Inbox(DataTable):
 
     def on_mount(self) -> None:
         self.border_title = "Inbox"
+        # The title first: at 80 columns the inbox is half the screen and the rest is cut off on the right.
         self.add_column(" ", key="new", width=1)
-        self.add_column("#", key="seq", width=5)
+        self.add_column("Title", key="title", width=TITLE_WIDTH)
         self.add_column("Time", key="time", width=10)
         self.add_column("Channel", key="channel", width=8)
         self.add_column("From", key="from", width=18)
-        self.add_column("Title", key="title")
+        # This role's own running count: the log's event numbers mean nothing to a reader.
+        self.add_column("#", key="n", width=4)
 
     @property
     def unread(self) -> int:
@@ -99,6 +104,7 @@ class Inbox(DataTable):
         """Add the events that are inbox items; returns how many arrived."""
         fresh = [item for e in events if (item := InboxItem.from_event(e, self.role)) is not None]
         for item in fresh:
+            item.n = len(self.items) + 1
             self.items[item.seq] = item
         shown = [item for item in fresh if self._passes(item)]
         if shown:
@@ -118,7 +124,7 @@ class Inbox(DataTable):
     def _add_items(self, items: list[InboxItem]) -> None:
         for item in items:
             self.add_row(*self._cells(item), key=str(item.seq))
-        self.sort("seq", key=lambda cell: int(cell.plain), reverse=True)
+        self.sort("n", key=lambda cell: int(cell.plain), reverse=True)
 
     def _trim(self) -> None:
         # Drop the oldest rows past the limit: they come back a page at a time when scrolled to.
@@ -184,11 +190,11 @@ class Inbox(DataTable):
         mark = Text("●", style="bold cyan") if not item.read else Text("")
         return (
             mark,
-            Text(str(item.seq), style="dim"),
+            self._title(item),
             Text(clock(item.t)),
             Text(one_line(item.channel, 8)),
             Text(one_line(item.sender, 18)),
-            self._title(item),
+            Text(str(item.n), style="dim"),
         )
 
     def _title(self, item: InboxItem) -> Text:
