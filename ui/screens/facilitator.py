@@ -19,7 +19,6 @@ from ui.widgets.feed import Feed
 from ui.widgets.msel_table import MselTable
 from ui.widgets.state_board import StateBoard
 
-
 PACE = Binding.Group("Pace", compact=True)
 
 
