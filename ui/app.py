@@ -226,5 +226,10 @@ class TabletopApp(App):
                 f"Switch to the {role.id} participant console",
                 lambda role=role.id: self.action_show(role),  # type: ignore[misc]
             )
+        facilitator = self.consoles.get(FACILITATOR)
+        if isinstance(facilitator, FacilitatorScreen):
+            yield SystemCommand(
+                "Feed: hide/show dynamics", "STATE lines from the world's dynamics", facilitator.action_toggle_dynamics
+            )
         yield SystemCommand("End exercise", "End, hot wash and debrief", self.action_end_exercise)
         yield SystemCommand("Help", "Keys and what they do", self.action_help)

@@ -21,7 +21,7 @@ from simulator.events import (
     StateChanged,
 )
 from simulator.schema import Scenario
-from ui.text import clock, one_line
+from ui.text import clock, number, one_line, option_label
 
 KIND_STYLE = {
     "inject_delivered": "bold cyan",
@@ -61,7 +61,8 @@ def summary(event: EventBase, scenario: Scenario) -> str:
         return f"{', '.join(event.by)} to decide: {one_line(event.prompt, 80)}"
     if isinstance(event, DecisionMade):
         why = f" — {one_line(event.rationale, 60)}" if event.rationale else ""
-        return f"{event.actor} chose {event.option} for {event.decision}{why}"
+        label = one_line(option_label(scenario, event.decision, event.option), 60)
+        return f"{event.actor} chose “{label}” for {event.decision}{why}"
     if isinstance(event, DecisionTimedOut):
         return f"deadline lapsed: {event.decision}"
     if isinstance(event, MessageSent):
@@ -71,7 +72,7 @@ def summary(event: EventBase, scenario: Scenario) -> str:
         var = scenario.state.get(event.var)
         label = var.label if var is not None else event.var
         unit = f" {var.unit}" if var is not None and var.unit else ""
-        return f"{one_line(label, 40)}: {event.previous:g} → {event.value:g}{unit} ({event.cause})"
+        return f"{one_line(label, 40)}: {number(event.previous)} → {number(event.value)}{unit} ({event.cause})"
     if isinstance(event, Observation):
         tag = f" [{event.objective}]" if event.objective else ""
         return f"{event.kind}{tag}: {one_line(event.text, 80)}"

@@ -7,7 +7,18 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, OptionList, RadioButton, RadioSet, Select, SelectionList, TextArea
+from textual.widgets import (
+    Button,
+    Input,
+    Label,
+    OptionList,
+    RadioButton,
+    RadioSet,
+    Select,
+    SelectionList,
+    Static,
+    TextArea,
+)
 from textual.widgets.option_list import Option
 from textual.widgets.selection_list import Selection
 
@@ -17,6 +28,8 @@ from simulator.session import Session
 from simulator.visibility import FACILITATOR
 from ui.text import clean, countdown, literal, one_line
 
+OPTION_FITS = 60
+"""Characters of an option a radio button shows on a narrow dialog; longer ones are listed in full too."""
 CHANNELS = ("email", "phone", "radio", "news", "social", "sitrep", "briefing")
 PRIORITIES = ("low", "normal", "high", "flash")
 
@@ -105,12 +118,18 @@ class DecisionDialog(Dialog):
         with Vertical(classes="dialog"):
             yield Label(literal(self.spec.prompt, "bold"), classes="title")
             yield Label("", id="countdown")
+            # A radio button shows one line; when an option does not fit, the options are also listed in full.
+            full = []
             with RadioSet(id="options"):
-                for option in self.spec.options:
-                    label = literal(option.label)
+                for n, option in enumerate(self.spec.options, 1):
+                    label = Text(f"{n}. ")
+                    label.append_text(literal(one_line(option.label)))
                     if option.description:
-                        label.append(f" — {one_line(option.description, 80)}", style="dim")
+                        label.append(f" — {one_line(option.description)}", style="dim")
+                    full.append(label)
                     yield RadioButton(label, name=option.id)
+            if any(len(label) > OPTION_FITS for label in full):
+                yield Static(Text("\n").join(full), id="options-full", classes="question")
             need = {"required": " (required)", "none": " (not asked)"}.get(self.spec.rationale, " (optional)")
             yield Label(f"Rationale{need}")
             yield TextArea(id="rationale", soft_wrap=True, show_line_numbers=False)
@@ -382,6 +401,7 @@ HELP = [
     ("i", "send an ad hoc inject"),
     ("o", "record an observation"),
     ("f", "filter the feed by role or team"),
+    ("s", "hide or show STATE lines from the world's dynamics"),
     ("e", "end the exercise, hot wash, debrief"),
     ("Participant", ""),
     ("↑ ↓ enter", "read the inbox"),

@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 
 from rich.text import Text
 
 from simulator.safetext import clean
+from simulator.schema import Scenario
 
-__all__ = ["clean", "clock", "countdown", "in_world", "literal", "one_line", "pace_label"]
+__all__ = [
+    "clean",
+    "clock",
+    "countdown",
+    "in_world",
+    "literal",
+    "number",
+    "one_line",
+    "option_label",
+    "pace_label",
+    "reflow",
+]
 
 
 def one_line(text: str, limit: int = 0) -> str:
@@ -52,3 +65,39 @@ def pace_label(pace: float) -> str:
         minutes = pace / 60
         return f"{pace:g}× ({minutes:g} min/s)"
     return f"{pace:g}× ({pace:g} s/s)"
+
+
+# A line that keeps its own line break: list items, table rows, indented or preformatted text.
+_STRUCTURED = re.compile(r"^(\s|[-*•+>|#]|\d+[.)]\s|[A-Za-z][.)]\s)|\|")
+
+
+def reflow(text: str) -> str:
+    """Prose re-wrapped by the screen: single line breaks inside a paragraph joined, blank lines,
+    list items, table rows and indented lines kept as written (scenario files wrap bodies by hand)."""
+    paragraphs = clean(text).split("\n\n")
+    out = []
+    for paragraph in paragraphs:
+        lines = paragraph.split("\n")
+        joined: list[str] = []
+        for line in lines:
+            if joined and line.strip() and not _STRUCTURED.search(line) and not _STRUCTURED.search(joined[-1]):
+                joined[-1] = f"{joined[-1].rstrip()} {line.strip()}"
+            else:
+                joined.append(line)
+        out.append("\n".join(joined))
+    return "\n\n".join(out)
+
+
+def number(value: float) -> str:
+    """A state value for people: at most two decimals, no trailing zeros, never exponent notation."""
+    text = f"{value:.2f}".rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
+
+
+def option_label(scenario: Scenario, decision: str, option: str) -> str:
+    """The label the scenario gives an option (its id when the decision or option is unknown)."""
+    try:
+        _, spec = scenario.decision(decision)
+    except KeyError:
+        return option
+    return next((o.label for o in spec.options if o.id == option), option)

@@ -232,3 +232,54 @@ async def test_at_80_columns_every_footer_key_shows_and_the_inbox_title_comes_fi
         inbox = app.screen.query_one(Inbox)
         assert [c.key.value for c in inbox.ordered_columns][:2] == ["new", "title"]
         assert inbox.get_row_at(0)[-1].plain == "1"  # the role's own count, not the log's event number
+
+
+def test_bodies_reflow_but_keep_paragraphs_lists_and_tables():
+    from ui.text import number, reflow
+
+    body = (
+        "Berth 7, this is\nterminal control.\n\nChecklist:\n- boom\n- skimmer\n\n| a | b |\n| 1 | 2 |\n  indented\nline"
+    )
+    assert reflow(body) == (
+        "Berth 7, this is terminal control.\n\nChecklist:\n- boom\n- skimmer\n\n| a | b |\n| 1 | 2 |\n  indented\nline"
+    )
+    assert [number(v) for v in (84.3801, 82.8954, 2.0, 1e5, -0.001)] == ["84.38", "82.9", "2", "100000", "0"]
+
+
+async def test_readable_decisions_msel_and_feed(make_app):
+    from simulator.commands import Decide, InjectAdHoc
+    from ui.widgets.feed import Feed
+    from ui.widgets.msel_table import MselTable
+
+    app, session, clock = make_app(started=True)
+    clock.step(9)  # nine scenario minutes: the leak has grown once
+    session.tick()
+    session.submit("harbour-master", Decide(role="harbour-master", decision="containment", option="boom"))
+    session.submit("facilitator", InjectAdHoc(to=["pcg-duty"], title="Extra"))
+    async with app.run_test(size=(160, 50)) as pilot:
+        await pilot.pause()
+        feed = app.screen.query_one(Feed)
+        lines = [line.plain for line in feed.shown_lines()]
+        assert any("chose “Deploy the terminal's boom" in line for line in lines)
+        states = [line for line in lines if "STATE" in line]
+        decimals = [p.split(".")[1] for line in states for p in line.split() if p[:1].isdigit() and "." in p]
+        assert states and all(len(d) <= 2 for d in decimals)
+        dynamics = [e for e in session.exercise.events if e.type == "state_changed" and e.cause.startswith("dynamic:")]
+        before = len(feed.shown)
+        await pilot.press("s")
+        assert len(feed.shown) == before - len(dynamics) and dynamics
+        await pilot.press("s")
+        assert len(feed.shown) == before
+
+        msel = app.screen.query_one(MselTable)
+        dues = [str(msel.get_row_at(i)[1]) for i in range(msel.row_count)]
+        timed = [d for d in dues if not d.startswith("when")]
+        assert timed == sorted(timed) and dues[: len(timed)] == timed
+        assert any("Extra" in str(msel.get_row_at(i)[2]) for i in range(msel.row_count))
+        to = [str(msel.get_row_at(i)[3]) for i in range(msel.row_count)]
+        assert "Harbour master" in to and "harbour-master, env-officer" in to  # names where they fit
+        assert "containment: Deploy" in str(msel.get_row_at(0)[4])
+
+        app.action_show("harbour-master")
+        await pilot.pause()
+        assert "chose “Deploy the terminal's boom" in str(app.screen.query_one("#detail-body").render())

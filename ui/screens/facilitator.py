@@ -37,6 +37,7 @@ class FacilitatorScreen(Screen):
         Binding("o", "observe", "Note", tooltip="Record an observation"),
         Binding("f", "filter_feed", "Filter", tooltip="Filter the feed"),
         Binding("e", "end", "End", tooltip="End the exercise, hot wash, debrief"),
+        Binding("s", "toggle_dynamics", "Dynamics", show=False, tooltip="Hide or show STATE lines from dynamics"),
     ]
 
     def __init__(self, session: Session) -> None:
@@ -116,6 +117,10 @@ class FacilitatorScreen(Screen):
                 feed.set_filter(value)
 
         self.app.push_screen(ChoiceDialog("Show the feed for", choices, feed.filter), chosen)
+
+    def action_toggle_dynamics(self) -> None:
+        hidden = self.query_one(Feed).toggle_dynamics()
+        self.notify("State changes from the world's dynamics hidden." if hidden else "Dynamics shown again.")
 
     def action_end(self) -> None:
         self.app.action_end_exercise()  # type: ignore[attr-defined]

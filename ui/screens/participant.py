@@ -15,7 +15,7 @@ from simulator.session import Session
 from simulator.visibility import state_visible_to
 from ui.describe import feed_line
 from ui.dialogs import ChoiceDialog, ComposeDialog, DecisionDialog, HotwashDialog
-from ui.text import clock, countdown, literal
+from ui.text import clock, countdown, literal, one_line, option_label, reflow
 from ui.widgets.clock import ClockBar, ConsoleFooter
 from ui.widgets.inbox import Inbox, InboxItem
 from ui.widgets.state_board import StateBoard
@@ -117,12 +117,12 @@ class ParticipantScreen(Screen):
         text.append("\nTo: ", style="dim")
         text.append(", ".join(item.to))
         text.append("\n\n")
-        text.append_text(literal(item.body))
+        text.append_text(literal(reflow(item.body)))
         for attachment in item.attachments:
             text.append("\n\n── Attachment: ", style="bold")
             text.append_text(literal(attachment.get("name", ""), "bold"))
             text.append(" ──\n", style="bold")
-            text.append_text(literal(attachment.get("text", "")))
+            text.append_text(literal(reflow(attachment.get("text", ""))))
         if item.decision:
             text.append("\n\n")
             text.append_text(self._decision_status(item.decision))
@@ -134,7 +134,11 @@ class ParticipantScreen(Screen):
             return Text("")
         if record.status == "made":
             who = "You" if record.role == self.viewer else record.role
-            return Text(f"✔ Decided: {who} chose “{record.option}” at {clock(record.decided_at or 0)}", "bold green")
+            label = option_label(self.session.scenario, decision, record.option or "")
+            text = Text(f"✔ Decided: {who} chose “", "bold green")
+            text.append_text(literal(label, "bold green"))
+            text.append(f"” at {clock(record.decided_at or 0)}", "bold green")
+            return text
         if record.status == "timed_out":
             return Text("✘ The deadline lapsed without a decision.", "bold red")
         if self.viewer not in record.by:
@@ -183,7 +187,8 @@ class ParticipantScreen(Screen):
             option, rationale = result
             command = Decide(role=self.viewer, decision=decision, option=option, rationale=rationale)
             if self.app.submit(self.viewer, command):  # type: ignore[attr-defined]
-                self.notify(f"Decision recorded: {option}", title="Sent", timeout=4)
+                label = option_label(self.session.scenario, decision, option)
+                self.notify(f"Decision recorded: {one_line(label)}", title="Sent", timeout=4, markup=False)
                 self._show_detail()
 
         self.app.push_screen(DecisionDialog(self.session, self.viewer, decision), send)

@@ -9,7 +9,7 @@ from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from simulator.events import EventBase
+from simulator.events import EventBase, StateChanged
 from simulator.schema import Scenario
 from simulator.visibility import can_see
 from ui.describe import feed_line
@@ -41,6 +41,8 @@ class Feed(ScrollView, can_focus=True):
         self.shown: list[int] = []
         """Indexes into `events` of those that pass the filter, in order."""
         self.filter: str = "all"
+        self.hide_dynamics = False
+        """Leave out the world's own drift (state changes caused by dynamics), which can drown the rest."""
         self.auto_scroll = True
         self._roles: set[str] = set()
         self._lines: LRUCache[int, Text] = LRUCache(4096)
@@ -62,7 +64,17 @@ class Feed(ScrollView, can_focus=True):
             self._roles = set()
         else:
             self._roles = {r.id for r in self.scenario.roles if who in (r.id, r.team)}
-        self.border_title = "Feed" if who == "all" else f"Feed — {who}"
+        self._rebuild()
+
+    def toggle_dynamics(self) -> bool:
+        """Hide or show state changes from the world's dynamics; returns whether they are now hidden."""
+        self.hide_dynamics = not self.hide_dynamics
+        self._rebuild()
+        return self.hide_dynamics
+
+    def _rebuild(self) -> None:
+        title = "Feed" if self.filter == "all" else f"Feed — {self.filter}"
+        self.border_title = f"{title} (no dynamics)" if self.hide_dynamics else title
         self.shown = []
         self._strips.clear()
         self.scroll_to(0, 0, animate=False)
@@ -81,6 +93,8 @@ class Feed(ScrollView, can_focus=True):
         return [self.line(index) for index in self.shown]
 
     def _passes(self, event: EventBase) -> bool:
+        if self.hide_dynamics and isinstance(event, StateChanged) and event.cause.startswith("dynamic:"):
+            return False
         if self.filter == "all":
             return True
         return any(can_see(self.scenario, role, event) for role in self._roles)

@@ -9,7 +9,7 @@ from textual.widgets import Sparkline, Static
 
 from simulator.events import EventBase, StateChanged
 from simulator.schema import Scenario
-from ui.text import one_line
+from ui.text import number, one_line
 
 HISTORY = 60
 
@@ -18,8 +18,8 @@ class StateRow(Horizontal):
     """Label and value, then a sparkline of the recent values."""
 
     DEFAULT_CSS = """
-    StateRow { height: 1; }
-    StateRow > .label { width: 1fr; }
+    StateRow { height: auto; }
+    StateRow > .label { width: 1fr; height: auto; }
     StateRow > Sparkline { width: 10; height: 1; }
     """
 
@@ -37,12 +37,14 @@ class StateRow(Horizontal):
     def _label(self) -> Text:
         spec = self.scenario.state[self.var]
         value = self.history[-1]
-        text = Text(no_wrap=True, overflow="ellipsis")
-        text.append(f"{value:>9.4g}", style="bold")
+        # Long labels wrap onto a second line rather than losing their end.
+        text = Text()
+        text.append(f"{number(value):>9}", style="bold")
         text.append(f" {one_line(spec.unit, 6):<4} ")
         if len(self.history) > 1:
             change = value - self.history[-2]
-            text.append("▲ " if change > 0 else "▼ ", style="red" if change > 0 else "green")
+            # Neutral: the scenario does not say whether up is good or bad.
+            text.append("▲ " if change > 0 else "▼ " if change < 0 else "  ", style="bold")
         else:
             text.append("  ")
         text.append(one_line(spec.label, 60))
