@@ -275,13 +275,16 @@ class ObserveDialog(Dialog):
         with Vertical(classes="dialog"):
             yield Label("Evaluator observation", classes="title")
             objectives = [(literal(f"{o.id}: {one_line(o.text, 60)}"), o.id) for o in self.scenario.objectives]
+            yield Label("Objective")
             yield Select(objectives, prompt="Objective (optional)", id="objective")
+            yield Label("Kind")
             yield Select(
                 [("note", "note"), ("strength", "strength"), ("improvement", "improvement")],
                 value="note",
                 allow_blank=False,
                 id="kind",
             )
+            yield Label("What you saw")
             yield TextArea(id="text", soft_wrap=True, show_line_numbers=False)
             yield Label("", id="error", classes="error")
             yield self.buttons("Record")
