@@ -198,14 +198,19 @@ class ComposeDialog(Dialog):
         self.role = role
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
+        with VerticalScroll(classes="dialog"):
             yield Label(literal(f"Message from {self.scenario.role(self.role).name}", "bold"), classes="title")
             yield Label("To")
             yield SelectionList(*_recipients(self.scenario, self.role), id="to")
-            yield Input(placeholder="Subject", id="subject")
+            yield Input(placeholder="Subject (optional)", id="subject")
+            yield Label("Message")
             yield TextArea(id="text", soft_wrap=True, show_line_numbers=False)
             yield Label("", id="error", classes="error")
             yield self.buttons("Send")
+
+    def on_mount(self) -> None:
+        # The scrolling box could take focus itself; the recipients come first.
+        self.query_one("#to").focus()
 
     def accept(self) -> None:
         to = list(self.query_one("#to", SelectionList).selected)
@@ -229,7 +234,8 @@ class InjectDialog(Dialog):
         self.scenario = scenario
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
+        # Scrolls: on a small terminal the fields and buttons are more than the screen holds.
+        with VerticalScroll(classes="dialog"):
             yield Label("Ad hoc inject", classes="title")
             yield Label("Recipients")
             yield SelectionList(*_recipients(self.scenario), id="to")
@@ -237,10 +243,15 @@ class InjectDialog(Dialog):
                 yield Select([(c, c) for c in CHANNELS], value="email", allow_blank=False, id="channel")
                 yield Select([(p, p) for p in PRIORITIES], value="normal", allow_blank=False, id="priority")
             yield Input(placeholder="From (default: Exercise control)", id="sender")
-            yield Input(placeholder="Title", id="title")
+            yield Input(placeholder="Title (one line)", id="title")
+            yield Label("Body")
             yield TextArea(id="body", soft_wrap=True, show_line_numbers=False)
             yield Label("", id="error", classes="error")
             yield self.buttons("Send inject")
+
+    def on_mount(self) -> None:
+        # The scrolling box could take focus itself; the recipients come first.
+        self.query_one("#to").focus()
 
     def accept(self) -> None:
         to = list(self.query_one("#to", SelectionList).selected)

@@ -9,6 +9,14 @@ from simulator.commands import Decide, EndExercise, SendMessage
 SIZES = [(80, 24), (160, 50)]
 
 
+@pytest.fixture(autouse=True)
+def no_button_flash(monkeypatch):
+    """A pressed button stays highlighted for 0.2 s of wall time; a snapshot taken in that window would differ."""
+    from textual.widgets import Button
+
+    monkeypatch.setattr(Button, "_start_active_affect", lambda self: None)
+
+
 def started(make_app, minutes: float = 3):
     app, session, clock = make_app(started=True)
     session.submit("harbour-master", SendMessage(role="harbour-master", to=["coastguard"], text="Spill at berth 7."))
