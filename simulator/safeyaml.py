@@ -259,9 +259,20 @@ def parse(text: str, *, max_depth: int = MAX_DEPTH, max_nodes: int = MAX_NODES) 
                         top.merges.append((item, item_pos[2]))
                 elif key in top.data:
                     first = top.children[key]
+                    # Two lists or two mappings under one key is how a pasted fragment usually
+                    # goes wrong: say how to put it right.
+                    earlier = top.data[key]
+                    if isinstance(earlier, list) and isinstance(node, list):
+                        hint = "; add these items to that list instead"
+                    elif isinstance(earlier, dict) and isinstance(node, dict):
+                        hint = "; merge these keys into that mapping instead"
+                    else:
+                        hint = ""
                     soft.append(
                         YamlError(
-                            f"duplicate key {key!r} (first defined at line {first[0] + 1})", top.key_line, top.key_col
+                            f"duplicate key {key!r} (first defined at line {first[0] + 1}){hint}",
+                            top.key_line,
+                            top.key_col,
                         )
                     )
                 else:

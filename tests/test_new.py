@@ -64,10 +64,18 @@ def test_refuses_to_overwrite(tmp_path, capsys):
     assert path.read_text(encoding="utf-8") == "precious\n"
 
 
-def test_missing_folder_is_an_error(tmp_path, capsys):
-    path = tmp_path / "nowhere" / "drill.yaml"
+def test_a_missing_folder_is_made_as_the_guide_shows(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(["new", "drills/strait-watch.yaml", "--domain", "maritime"]) == 0
+    capsys.readouterr()
+    assert main(["validate", "drills/strait-watch.yaml"]) == 0
+
+
+def test_a_file_where_the_folder_should_be_is_an_error(tmp_path, capsys):
+    (tmp_path / "drills").write_text("not a folder\n")
+    path = tmp_path / "drills" / "drill.yaml"
     assert main(["new", str(path)]) == 1
-    assert capsys.readouterr().err == f"tabletop: error: folder {path.parent} does not exist\n"
+    assert capsys.readouterr().err == f"tabletop: error: {path.parent} is a file, not a folder\n"
 
 
 def test_unknown_domain_is_a_usage_error(tmp_path, capsys):

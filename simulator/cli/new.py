@@ -25,8 +25,13 @@ def run(args: argparse.Namespace) -> int:
     path = Path(args.path)
     if path.exists():
         return fail(f"{path} already exists; choose another name or delete it first")
-    if not path.parent.is_dir():
-        return fail(f"folder {path.parent} does not exist")
+    if path.parent.exists() and not path.parent.is_dir():
+        return fail(f"{path.parent} is a file, not a folder")
+    try:
+        # Like `report -o` and `simulate --log`: a missing folder is made, not an error.
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        return fail(f"cannot create folder {path.parent}: {exc.strerror or exc}")
     text = starter_text(path, args.domain)
     try:
         # "x" mode: never clobber a file that appeared since the check above.
