@@ -208,6 +208,10 @@ _DEFAULTS = {cls: _defaults(cls) for cls in EVENT_TYPES.values()}
 # pydantic copies the set before changing it (model_copy), so sharing is safe and saves a set per event.
 _FIELDS_SET = {cls: set(cls.model_fields) for cls in EVENT_TYPES.values()}
 _set_slot = object.__setattr__
+# pydantic keeps its bookkeeping in slots; setting them through their descriptors skips a lookup per event.
+_set_fields_set = BaseModel.__dict__["__pydantic_fields_set__"].__set__
+_set_extra = BaseModel.__dict__["__pydantic_extra__"].__set__
+_set_private = BaseModel.__dict__["__pydantic_private__"].__set__
 
 
 def build_event(cls: type[EventBase], values: dict[str, Any], *, ordered: bool = False) -> EventBase:
@@ -231,9 +235,9 @@ def build_event(cls: type[EventBase], values: dict[str, Any], *, ordered: bool =
         values = ordered
     event = cls.__new__(cls)
     _set_slot(event, "__dict__", values)
-    _set_slot(event, "__pydantic_fields_set__", _FIELDS_SET[cls])
-    _set_slot(event, "__pydantic_extra__", None)
-    _set_slot(event, "__pydantic_private__", None)
+    _set_fields_set(event, _FIELDS_SET[cls])
+    _set_extra(event, None)
+    _set_private(event, None)
     return event
 
 
