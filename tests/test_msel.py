@@ -4,14 +4,32 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import date
 from pathlib import Path
 
 import pytest
 
 from simulator.cli import main
+from simulator.cli.msel import plural
 from simulator.durations import DurationError
 from simulator.loader import load_file
-from simulator.msel import md_cell, parse_msel_time, yaml_scalar
+from simulator.msel import (
+    COLUMNS,
+    MselImportError,
+    join_names,
+    md_cell,
+    msel_rows,
+    one_line,
+    parse_msel_time,
+    read_msel_csv,
+    skeleton_yaml,
+    split_names,
+    split_objectives,
+    tidy,
+    to_markdown,
+    yaml_scalar,
+)
+from simulator.schema import Scenario
 
 DATA = Path(__file__).resolve().parent / "data" / "msel"
 
@@ -54,8 +72,8 @@ def test_csv_export_of_port_drill(capsys):
     ]
     assert first[6].startswith("Berth 7, this is terminal control.") and "\n" in first[6]
     assert first[8] == (
-        "Contain the spill within 20 minutes of the first report. — Environmental Response/Health and Safety; "
-        "Inform the coast guard of the spill and the safety zone. — Operational Coordination"
+        "[contain] Contain the spill within 20 minutes of the first report. — Environmental Response/Health and Safety"
+        "\n[inform] Inform the coast guard of the spill and the safety zone. — Operational Coordination"
     )
     assert first[9] == (
         "Decision containment: How do you contain the spill? Options: boom: Deploy the terminal's boom around the "
@@ -107,13 +125,26 @@ def test_md_cell_and_yaml_scalar():
 
 @pytest.mark.parametrize(
     ("text", "seconds"),
-    [("00:15", 900), ("0:15:00", 900), ("T+00:15", 900), ("t+1:30", 5400), ("15m", 900), ("15", 900), ("1h30m", 5400)],
+    [
+        ("00:15", 900),
+        ("0:15:00", 900),
+        ("0:15", 900),
+        ("T+00:15", 900),
+        ("T+0:15", 900),
+        ("t+1:30", 5400),
+        ("+15m", 900),
+        ("15m", 900),
+        ("15", 900),
+        ("1h30m", 5400),
+        ("0815", 29700),
+        ("26:00", 93600),
+    ],
 )
 def test_msel_times(text, seconds):
     assert parse_msel_time(text) == seconds
 
 
-@pytest.mark.parametrize("text", ["00:75", "soon", "T+", "-5"])
+@pytest.mark.parametrize("text", ["00:75", "soon", "T+", "-5", "8:15 am"])
 def test_bad_msel_times(text):
     with pytest.raises(DurationError):
         parse_msel_time(text)
@@ -190,7 +221,8 @@ def test_import_semicolons_aliases_and_multiline_cells(capsys, tmp_path):
 def test_export_then_import_round_trip(tmp_path, capsys):
     exported = tmp_path / "port.csv"
     assert main(["msel", "port-drill", "--format", "csv", "-o", str(exported)]) == 0
-    assert exported.read_bytes().startswith(b"No,Time,From,To,Channel,Inject,Description,")
+    # A byte-order mark first, so that Excel on Windows reads the file as UTF-8.
+    assert exported.read_bytes().startswith(b"\xef\xbb\xbfNo,Time,From,To,Channel,Inject,Description,")
     target = tmp_path / "port.yaml"
     assert main(["msel", "--import", str(exported), "-o", str(target)]) == 0
     scenario = load_file(target).scenario
@@ -228,7 +260,7 @@ def test_import_rejects_binary_and_non_msel_files(capsys):
     port = Path(__file__).resolve().parent.parent / "scenarios" / "port-drill.yaml"
     assert main(["msel", "--import", str(port)]) == 1
     assert capsys.readouterr().err == (
-        f"{port}:1: error: no MSEL columns in the first row; expected a header such as "
+        f"{port}:1: error: no MSEL header in the first 10 rows; expected a header such as "
         "Time,From,To,Channel,Inject,Expected action (is this a CSV file?)\n"
     )
 
@@ -270,3 +302,240 @@ def test_export_of_an_invalid_scenario_reports_it(tmp_path, capsys):
     bad.write_text("schema: tabletop/1\nid: x\n", encoding="utf-8")
     assert main(["msel", str(bad)]) == 1
     assert capsys.readouterr().err.startswith(f"{bad}:")
+
+
+# --------------------------------------------------------------------------- audit fixes
+
+SCENARIOS = sorted((Path(__file__).resolve().parent.parent / "scenarios").glob("*.yaml"))
+
+
+def _names(scenario: Scenario, ids: list[str]) -> list[str]:
+    """The names an MSEL To cell shows for `to`, as the import reads them back (all stays all)."""
+    roles = {r.id: r.name for r in scenario.roles}
+    teams = {t.id: t.name for t in scenario.teams}
+    return ["all" if i == "all" else one_line(roles.get(i) or teams[i]) for i in ids]
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=[p.stem for p in SCENARIOS])
+def test_every_bundled_scenario_round_trips_through_csv(path, tmp_path, capsys):
+    original = load_file(path).scenario
+    exported = tmp_path / "msel.csv"
+    assert main(["msel", str(path), "--format", "csv", "-o", str(exported)]) == 0
+    target = tmp_path / "rt.yaml"
+    assert main(["msel", "--import", str(exported), "-o", str(target)]) == 0
+    assert capsys.readouterr().err == ""
+    assert main(["validate", str(target)]) == 0
+    capsys.readouterr()
+    imported = load_file(target).scenario
+
+    # The MSEL lists timed injects by time, then the rest in file order; the import keeps that order.
+    timed = sorted((i for i in original.injects if i.at is not None), key=lambda i: i.at or 0.0)
+    expected = timed + [i for i in original.injects if i.at is None]
+    assert len(imported.injects) == len(expected)
+    assert [i.at for i in imported.injects] == [i.at for i in expected]
+    assert [i.title for i in imported.injects] == [tidy(i.title) for i in expected]
+    assert [i.expected_action for i in imported.injects] == [tidy(i.expected_action) for i in expected]
+    assert [i.body or i.title for i in imported.injects] == [tidy(i.body) or tidy(i.title) for i in expected]
+    assert [i.channel for i in imported.injects] == [i.channel for i in expected]
+    assert [i.objectives for i in imported.injects] == [i.objectives for i in expected]
+    assert [i.category for i in imported.injects] == [i.category for i in expected]
+    imported_roles = {r.id: r.name for r in imported.roles}
+    assert [["all" if r == "all" else imported_roles[r] for r in i.to] for i in imported.injects] == [
+        list(dict.fromkeys(_names(original, i.to))) for i in expected
+    ]
+
+    used = {o for i in original.injects for o in i.objectives}
+    assert {o.id: (o.text, o.capability) for o in imported.objectives} == {
+        o.id: (one_line(o.text), one_line(o.capability)) for o in original.objectives if o.id in used
+    }
+    assert all(o.capability != "To be assigned" for o in imported.objectives)
+    recipients = {name for i in original.injects for name in _names(original, i.to)} - {"all"}
+    assert {r.name for r in imported.roles} == recipients
+    # The flagships address every seat by its role, so every role comes back.
+    if path.stem != "port-drill":
+        assert recipients == {r.name for r in original.roles}
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=[p.stem for p in SCENARIOS])
+def test_exported_cells_carry_no_stray_white_space(path, capsys):
+    assert main(["msel", str(path), "--format", "csv"]) == 0
+    rows = list(csv.reader(io.StringIO(capsys.readouterr().out)))
+    for row in rows[1:]:
+        for column, value in zip(COLUMNS, row, strict=True):
+            assert value == value.strip(), (row[0], column, value[-40:])
+        assert all("\n" not in line.split(" — ")[-1] for line in row[8].split("\n"))
+        assert all(line.startswith("[") for line in row[8].split("\n") if line)
+    assert main(["msel", str(path), "--format", "md"]) == 0
+    markdown = capsys.readouterr().out
+    assert "<br> —" not in markdown and "<br> |" not in markdown and " <br>" not in markdown
+
+
+def test_objective_texts_from_folded_yaml_stay_whole():
+    scenario = load_file(SCENARIOS[0].parent / "maritime-bintan.yaml").scenario
+    assert scenario.objectives[0].text.endswith("\n")  # folded YAML: the cause of the split objectives
+    rows = msel_rows(scenario)
+    share = next(row for row in rows if "[share]" in row.objectives)
+    (line,) = [line for line in share.objectives.split("\n") if line.startswith("[share]")]
+    assert line.startswith("[share] Raise the alarm and put one shared track")
+    assert line.endswith("learning of the seizure. — Intelligence and Information Sharing")
+    assert all(row.expected_action == row.expected_action.strip() for row in rows)
+    # The Markdown MSEL puts a break between objectives only, not inside one.
+    assert "seizure. — Intelligence and Information Sharing" in to_markdown(scenario)
+
+
+def test_role_names_with_commas_survive(tmp_path, capsys):
+    scenario = load_file(SCENARIOS[0].parent / "cbrn-priok-chlorine.yaml").scenario
+    cells = {row.cells()[3] for row in msel_rows(scenario)}
+    assert '"Consular crisis cell, Embassy of Japan"' in cells
+    assert any(c.endswith('; "Consular crisis cell, Embassy of Japan"') for c in cells)
+    assert join_names(["Harbour master", "Port, berth 7"]) == 'Harbour master; "Port, berth 7"'
+    assert split_names('Harbour master; "Port, berth 7"') == ["Harbour master", "Port, berth 7"]
+    assert split_names("A, B (x, y); C") == ["A, B (x, y)", "C"]
+    assert split_names("A, B (x, y)") == ["A", "B (x, y)"]
+    assert split_names("Cell, Embassy of Japan, Press", {"cell, embassy of japan"}) == [
+        "Cell, Embassy of Japan",
+        "Press",
+    ]
+
+
+def test_split_objectives():
+    assert split_objectives("[a] One; two — Cap A\n[b] Three — Cap, B") == [
+        ("a", "One; two", "Cap A"),
+        ("b", "Three", "Cap, B"),
+    ]
+    assert split_objectives("[a] One — X; [b] Two — Y") == [("a", "One", "X"), ("b", "Two", "Y")]
+    assert split_objectives("One — X; Two – Y; Three") == [("", "One", "X"), ("", "Two", "Y"), ("", "Three", "")]
+    # The capability on a line of its own, as exports before this fix wrote folded objective texts.
+    assert split_objectives("One.\n — X; Two.\n — Y") == [("", "One.", "X"), ("", "Two.", "Y")]
+
+
+def test_import_of_an_old_export_mends_split_objectives_and_roles(tmp_path, capsys):
+    target = tmp_path / "legacy.yaml"
+    assert main(["msel", "--import", str(DATA / "legacy-export.csv"), "-o", str(target)]) == 0
+    assert capsys.readouterr().out == f"wrote {target} (2 injects, 2 roles); next: tabletop validate {target}\n"
+    scenario = load_file(target).scenario
+    assert [r.name for r in scenario.roles] == [
+        "Consular crisis cell, Embassy of Japan",
+        "Joint information centre lead",
+    ]
+    assert [(o.text, o.capability) for o in scenario.objectives] == [
+        ("Share critical information across agencies and borders.", "Intelligence and Information Sharing"),
+        ("Issue an actionable public warning.", "Public Information and Warning"),
+    ]
+    assert scenario.injects[1].to == [scenario.roles[0].id]
+
+
+def test_clock_times_count_from_the_first(tmp_path, capsys):
+    target = tmp_path / "clock.yaml"
+    assert main(["msel", "--import", str(DATA / "clock.csv"), "-o", str(target)]) == 0
+    assert capsys.readouterr().err == (
+        f"{DATA / 'clock.csv'}:2: warning: the Time column holds clock times: 08:00 is T+0 and later times count "
+        "from it, and `start` is that time today (use --times elapsed if they are times since the start)\n"
+    )
+    scenario = load_file(target).scenario
+    assert [i.at for i in scenario.injects] == [0.0, 900.0, 2700.0, 3900.0]
+    assert scenario.duration == 5400
+    assert scenario.start is not None
+    assert (scenario.start.date(), scenario.start.hour, scenario.start.minute) == (date.today(), 8, 0)
+    assert scenario.start.utcoffset() is not None
+
+
+def test_clock_times_cross_midnight_and_start_uses_the_date_given(tmp_path):
+    skeleton = read_msel_csv(DATA / "night.csv")
+    assert [r.at for r in skeleton.rows] == [0.0, 900.0, 1800.0]
+    text = skeleton_yaml(
+        skeleton, scenario_id="night", source="night.csv", domain="maritime", modeline="x", today=date(2026, 9, 16)
+    )
+    assert '\nstart: "2026-09-16T23:40:00' in text
+    path = tmp_path / "night.yaml"
+    path.write_text(text, encoding="utf-8")
+    assert load_file(path).scenario.start.hour == 23
+
+
+def test_clock_times_out_of_order_and_forced_readings(tmp_path, capsys):
+    sheet = tmp_path / "sheet.csv"
+    sheet.write_text("Time,Inject\n08:15,First\n08:00,Second\n", encoding="utf-8")
+    assert main(["msel", "--import", str(sheet)]) == 1
+    assert capsys.readouterr().err == (
+        f"{sheet}:3: error: row 3: bad time: '08:00' is earlier than the row before (08:15); sort the sheet by "
+        "time, or use --times elapsed if these are not clock times\n"
+    )
+    assert [r.at for r in read_msel_csv(sheet, times="elapsed").rows] == [29700.0, 28800.0]
+    # A night exercise at 02:10 looks like elapsed time; the trainer is told how to read it as clock times.
+    sheet.write_text("Time,Inject\n02:10,First\n02:25,Second\n", encoding="utf-8")
+    assert main(["msel", "--import", str(sheet)]) == 0
+    captured = capsys.readouterr()
+    assert captured.err == (
+        f"{sheet}:2: warning: the first inject is at T+02:10:00; if the Time column holds clock times, import with "
+        "--times clock so the first time is T+0\n"
+    )
+    assert "    at: 2h10m\n" in captured.out and "\nstart:" not in captured.out
+    assert main(["msel", "--import", str(sheet), "--times", "clock"]) == 0
+    captured = capsys.readouterr()
+    assert captured.err == ""
+    assert "    at: 0s\n" in captured.out and "    at: 15m\n" in captured.out and "\nstart: " in captured.out
+    # am/pm can only be a clock time.
+    sheet.write_text("Time,Inject\n9:00 AM,First\n1:30 pm,Second\n", encoding="utf-8")
+    assert [r.at for r in read_msel_csv(sheet).rows] == [0.0, 16200.0]
+    assert main(["msel", "--import", str(sheet), "--times", "elapsed"]) == 1
+    assert capsys.readouterr().err.splitlines()[0] == (
+        f"{sheet}:2: error: row 2: bad time: '9:00 AM' is a clock time, not a time since the start; use --times clock"
+    )
+
+
+def test_elapsed_sheets_stay_elapsed_without_warnings():
+    for name in ("basic.csv", "semicolon.csv", "bad-times.csv"):
+        try:
+            skeleton = read_msel_csv(DATA / name)
+        except MselImportError:
+            continue
+        assert skeleton.warnings == [] and skeleton.start_clock is None
+
+
+def test_header_below_title_rows_with_bom_and_unnamed_columns(tmp_path, capsys):
+    target = tmp_path / "haze.yaml"
+    assert main(["msel", "--import", str(DATA / "titled.csv"), "-o", str(target)]) == 0
+    assert capsys.readouterr().out == f"wrote {target} (2 injects, 1 role); next: tabletop validate {target}\n"
+    text = target.read_text(encoding="utf-8")
+    assert "# Columns not imported: Owner.\n" in text  # no "column 8" or "Unnamed: 9"
+    scenario = load_file(target).scenario
+    assert scenario.title == "Exercise Harbour Haze — MSEL v3"
+    assert [(i.at, i.title, i.channel) for i in scenario.injects] == [
+        (0.0, "Fog closes the channel — visibility 200 m", "radio"),
+        (1200.0, "Forecast: fog lifts by 11:00", "email"),
+    ]
+    assert [i.line for i in read_msel_csv(DATA / "titled.csv").rows] == [5, 6]
+
+
+def test_header_search_gives_up_after_ten_rows(tmp_path, capsys):
+    sheet = tmp_path / "late.csv"
+    sheet.write_text("".join(f"Line {n}\n" for n in range(10)) + "Time,Inject\n0:00,Start\n", encoding="utf-8")
+    assert main(["msel", "--import", str(sheet)]) == 1
+    assert "error: no MSEL header in the first 10 rows" in capsys.readouterr().err
+    # Semicolons, with a title row that holds none.
+    sheet.write_text("Drill\nTime;Inject;To\n0:00;Start, now;Harbour master, Pilot\n", encoding="utf-8")
+    skeleton = read_msel_csv(sheet)
+    assert skeleton.title == "Drill" and skeleton.rows[0].title == "Start, now"
+    assert list(skeleton.roles.values()) == ["Harbour master", "Pilot"]
+
+
+def test_import_counts_are_those_of_the_written_file(tmp_path, capsys):
+    sheet = tmp_path / "dup.csv"
+    sheet.write_text("Time,To,Inject\n0:00,All,Start\n", encoding="utf-8")
+    target = tmp_path / "dup.yaml"
+    assert main(["msel", "--import", str(sheet), "-o", str(target)]) == 0
+    assert capsys.readouterr().out == f"wrote {target} (1 inject, 1 role); next: tabletop validate {target}\n"
+    assert main(["validate", str(target)]) == 0
+    assert capsys.readouterr().out == f"{target}: ok — Imported MSEL: dup (hybrid, 1 role, 1 inject, 0 decisions)\n"
+    assert plural(2, "role") == "2 roles" and plural(1, "inject") == "1 inject" and plural(0, "role") == "0 roles"
+
+
+def test_timed_and_scheduled_time_cell_imports(tmp_path):
+    sheet = tmp_path / "also.csv"
+    sheet.write_text(
+        "Time,Inject\nT+00:10:00; also scheduled by option boom of decision containment (+5m),Boom arrives\n",
+        encoding="utf-8",
+    )
+    (row,) = read_msel_csv(sheet).rows
+    assert row.at == 600.0
+    assert row.notes == ["The MSEL also says: scheduled by option boom of decision containment (+5m)."]
