@@ -20,6 +20,9 @@ from simulator.policies import make_policy
 from simulator.simulation import simulate
 from simulator.sweep import sweep
 
+# Above this load average per core a measurement is not taken on a quiet machine.
+BUSY_LOAD_PER_CORE = 0.25
+
 
 def single_simulate(text: str, path: str, runs: int) -> float:
     """Mean seconds of one `simulate` with the random policy (seeds 0..runs-1), no log, no scoring."""
@@ -53,7 +56,11 @@ def main() -> None:
     args = parser.parse_args()
     bundled = bundled_scenarios()
     names = args.scenarios or list(bundled)
-    print(f"cores available: {len(os.sched_getaffinity(0))}; load average: {os.getloadavg()[0]:.2f}")
+    cores, load = len(os.sched_getaffinity(0)), os.getloadavg()[0]
+    print(f"cores available: {cores}; load average: {load:.2f}")
+    if load > BUSY_LOAD_PER_CORE * cores:
+        # Other load slows the one-job and two-job sweeps unevenly: such figures are not to be quoted.
+        print("note: the machine is busy; wall-clock speedups will be noisy (the cpu 2/1 ratio is steadier)")
     print(
         f"{'scenario':<20} {'simulate':>9} {'jobs 1':>8} {'jobs 2':>8} {'speedup':>8}"
         f" {'cpu 2/1':>8} {'run/simulate':>13}  same"

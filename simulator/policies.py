@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+import os
 import random
 from pathlib import Path
 from typing import Protocol
@@ -17,6 +19,9 @@ from simulator.schema import Delay, ResponseScript, Scenario
 
 DEFAULT_DELAY = Delay(min="30s", mode="2m", max="8m")
 POLICY_NAMES = ("none", "first", "random", "model")
+RESPONSE_FILE_SUFFIXES = (".yaml", ".yml")
+# The order the commands' help lists them in, so an error reads like the help.
+_IN_HELP_ORDER = ("random", "first", "none", "model")
 
 Planned = tuple[float, CommandBase]
 """A command and the scenario time at which to submit it."""
@@ -179,8 +184,31 @@ def load_response_file(path: str | Path, scenario: Scenario) -> ResponseScript:
     return script
 
 
+def unknown_policy(spec: str) -> str | None:
+    """Why `spec` names no policy, or None when it is a policy name or could be a response file.
+
+    A word that is neither a name nor an existing file, and has no folder or YAML suffix, is far more
+    likely a mistyped name than a missing file: saying "cannot read response file randm" would send
+    the reader looking for a file they never meant.
+    """
+    if spec in POLICY_NAMES or Path(spec).is_file() or _looks_like_a_path(spec):
+        return None
+    close = difflib.get_close_matches(spec.lower(), POLICY_NAMES, n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    return f"unknown policy {spec!r}{hint}: use {', '.join(_IN_HELP_ORDER)} or a response file (YAML)"
+
+
+def _looks_like_a_path(spec: str) -> bool:
+    separators = [sep for sep in (os.sep, os.altsep) if sep]
+    return any(sep in spec for sep in separators) or spec.lower().endswith(RESPONSE_FILE_SUFFIXES)
+
+
 def make_policy(spec: str, scenario: Scenario, seed: int) -> Policy:
-    """A policy from its name (none, first, random, model) or a response file path."""
+    """A policy from its name (none, first, random, model) or a response file path.
+
+    Raises ValueError for a spec that is neither (see `unknown_policy`) and ScenarioError for a
+    response file that cannot be read or does not fit the scenario.
+    """
     if spec == "none":
         return NoPolicy()
     if spec == "first":
@@ -191,4 +219,7 @@ def make_policy(spec: str, scenario: Scenario, seed: int) -> Policy:
         if scenario.model is None:
             raise ValueError(f"scenario {scenario.id!r} has no model answer (add a `model:` section)")
         return ScriptPolicy(scenario, scenario.model, "model")
+    problem = unknown_policy(spec)
+    if problem:
+        raise ValueError(problem)
     return ScriptPolicy(scenario, load_response_file(spec, scenario), spec)

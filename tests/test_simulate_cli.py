@@ -6,6 +6,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from simulator.cli import main
 
 
@@ -64,6 +66,22 @@ def test_a_bad_response_file_is_reported_at_its_line(capsys, tmp_path):
     status, _, err = run(capsys, "simulate", "port-drill", "--policy", str(script))
     assert status == 1
     assert err.strip() == f"{script}:2:25: error: decision 'containment' has no option 'bom' (did you mean 'boom'?)"
+
+
+@pytest.mark.parametrize(("spec", "hint"), [("randm", " (did you mean 'random'?)"), ("", "")])
+def test_a_mistyped_policy_is_a_usage_error_not_a_missing_file(capsys, spec, hint):
+    status, out, err = run(capsys, "simulate", "port-drill", "--policy", spec)
+    assert (status, out) == (2, "")
+    assert err == (
+        f"tabletop: error: unknown policy {spec!r}{hint}: use random, first, none, model or a response file (YAML)\n"
+    )
+
+
+def test_a_missing_response_file_is_still_named_as_a_file(capsys, tmp_path):
+    missing = tmp_path / "team.yaml"
+    status, _, err = run(capsys, "simulate", "port-drill", "--policy", str(missing))
+    assert status == 1
+    assert err == f"{missing}:1:1: error: cannot read response file: No such file or directory\n"
 
 
 def test_an_invalid_scenario_exits_1_with_its_problems(capsys, tmp_path):

@@ -6,6 +6,7 @@ import argparse
 import importlib
 import sys
 from collections.abc import Callable, Sequence
+from typing import TextIO
 
 from simulator import __version__
 from simulator.safetext import SafeStream
@@ -24,6 +25,24 @@ COMMAND_MODULES = (
 )
 
 Registrar = Callable[[argparse._SubParsersAction], None]
+
+
+class CommandStream(SafeStream):
+    """The cleaned stream commands print through, which remembers the stream it cleans for."""
+
+    def __init__(self, stream: TextIO) -> None:
+        super().__init__(stream)
+        self.unfiltered = stream
+
+
+def control_stream(stream: TextIO) -> TextIO:
+    """The terminal under the command line's text cleaning, for a command's own control sequences.
+
+    Only for sequences the command writes itself with nothing from a scenario in them, such as a
+    progress bar's carriage return and line erase, which the cleaning would otherwise strip (and the
+    bar would then pile up on one line). Author text must keep going through `stream`.
+    """
+    return stream.unfiltered if isinstance(stream, CommandStream) else stream
 
 
 def build_parser(extra: Sequence[Registrar] = ()) -> argparse.ArgumentParser:
@@ -46,7 +65,7 @@ def main(argv: Sequence[str] | None = None, extra: Sequence[Registrar] = ()) -> 
     # Commands print author text (titles, messages, ids in errors): none of it may reach the
     # terminal as escape sequences.
     out, err = sys.stdout, sys.stderr
-    sys.stdout, sys.stderr = SafeStream(out), SafeStream(err)  # type: ignore[assignment]
+    sys.stdout, sys.stderr = CommandStream(out), CommandStream(err)  # type: ignore[assignment]
     try:
         return _run(argv, extra)
     finally:

@@ -22,7 +22,7 @@ from simulator.events import (
     MessageSent,
     StateChanged,
 )
-from simulator.policies import make_policy
+from simulator.policies import make_policy, unknown_policy
 from simulator.scoring import Scorecard, number, score
 from simulator.simulation import simulate
 from simulator.store import LogError
@@ -45,6 +45,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # A mistyped policy is a usage error: said before the scenario is loaded, not as a missing file.
+    problem = unknown_policy(args.policy)
+    if problem:
+        return fail(problem, 2)
     loaded = load_or_report(args.scenario)
     if loaded is None:
         return 1

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import TextIO
 
+from simulator.cli import control_stream
 from simulator.cli.common import fail, load_or_report
 from simulator.diagnostics import ScenarioError
-from simulator.policies import POLICY_NAMES, load_response_file
+from simulator.policies import POLICY_NAMES, load_response_file, unknown_policy
 from simulator.sweep import SweepError, default_jobs, sweep
-from simulator.sweep.report import html, terminal, warning_lines
+from simulator.sweep.report import html, notes, terminal, warning_lines
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -30,12 +33,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="POLICY",
         help="random (default), first, none, model (the scenario's model answer) or a response FILE",
     )
-    parser.add_argument("--seed", type=int, default=0, help="seed of run 0; run i uses SEED+i (default 0)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of run 0, 0 or more; run i uses SEED+i (default 0)")
     parser.add_argument(
         "--jobs", type=int, default=None, metavar="J", help="worker processes (default: the number of cores)"
     )
     parser.add_argument("--json", action="store_true", help="print the aggregate as one JSON object")
-    parser.add_argument("-o", "--output", metavar="REPORT.html", help="also write an HTML report with charts")
+    parser.add_argument(
+        "-o", "--output", metavar="REPORT.html", help="also write an HTML report with charts (missing folders are made)"
+    )
     parser.set_defaults(handler=run)
 
 
@@ -45,6 +50,12 @@ def run(args: argparse.Namespace) -> int:
     jobs = default_jobs() if args.jobs is None else args.jobs
     if jobs < 1:
         return fail("--jobs must be at least 1", 2)
+    if args.seed < 0:
+        # Run i replays as `--seed S+i`; with S negative that reads as an option, not a number.
+        return fail("--seed must be 0 or more", 2)
+    problem = unknown_policy(args.policy)
+    if problem:
+        return fail(problem, 2)
     loaded = load_or_report(args.scenario)
     if loaded is None:
         return 1
@@ -57,10 +68,15 @@ def run(args: argparse.Namespace) -> int:
         try:
             load_response_file(policy, loaded.scenario)
         except ScenarioError as exc:
-            for problem in exc.problems:
-                print(problem, file=sys.stderr)
+            for issue in exc.problems:
+                print(issue, file=sys.stderr)
             return 1
-    bar = ProgressBar(sys.stderr) if sys.stderr.isatty() else None
+    if args.output:
+        # Before any run is played: a sweep can take minutes, and a typo in -o should not cost them.
+        problem = prepare_output(Path(args.output))
+        if problem:
+            return fail(problem)
+    bar = ProgressBar(control_stream(sys.stderr)) if sys.stderr.isatty() else None
     started = time.perf_counter()
     failure: SweepError | None = None
     try:
@@ -84,6 +100,8 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(results, indent=2, ensure_ascii=False))
     else:
         print(terminal(results, jobs=jobs, seconds=seconds))
+    for line in notes(results):
+        print(f"note: {line}", file=sys.stderr)
     for line in warning_lines(results):
         print(line, file=sys.stderr)
     if args.output:
@@ -91,15 +109,49 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def prepare_output(path: Path) -> str | None:
+    """Make the report's folder (as `report -o` does) and check a file can be written there; the problem, or None."""
+    if path.is_dir():
+        return f"cannot write {path}: it is a folder"
+    folder = path.parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        return f"cannot write {path}: {folder} is a file, not a folder"
+    except OSError as exc:
+        return f"cannot create folder {folder}: {exc.strerror or exc}"
+    # Writing a scratch file is the only sure test (permissions, read-only mounts, ACLs); the report
+    # itself is written at the end, so an interrupted sweep leaves no empty or partial page behind.
+    try:
+        handle, scratch = tempfile.mkstemp(dir=folder, prefix=".tabletop-", suffix=".tmp")
+    except OSError as exc:
+        return f"cannot write {path}: {exc.strerror or exc}"
+    os.close(handle)
+    os.unlink(scratch)
+    if path.exists() and not os.access(path, os.W_OK):
+        return f"cannot write {path}: Permission denied"
+    return None
+
+
 class ProgressBar:
-    """A one-line progress bar redrawn in place (only used when stderr is a terminal)."""
+    """A one-line progress bar redrawn in place and wiped at the end (only used when stderr is a terminal).
+
+    It writes to the unfiltered terminal (see `control_stream`): its carriage returns and erase-line
+    sequences are what keep it on one line, and it shows nothing but numbers.
+    """
 
     WIDTH = 30
+    ERASE_LINE = "\r\x1b[2K"
 
     def __init__(self, stream: TextIO) -> None:
         self.stream = stream
         self.started = time.perf_counter()
         self._last = -1.0
+        self._drawn = False
+        try:
+            self.columns = os.get_terminal_size(stream.fileno()).columns
+        except (AttributeError, OSError, ValueError):
+            self.columns = 0  # unknown (0 is also what a terminal reports before its size is set)
 
     def __call__(self, done: int, total: int) -> None:
         now = time.perf_counter()
@@ -108,11 +160,18 @@ class ProgressBar:
             return
         self._last = now
         filled = round(self.WIDTH * done / total)
-        self.stream.write(
-            f"\r[{'#' * filled}{'.' * (self.WIDTH - filled)}] {done}/{total} runs  {now - self.started:.1f}s"
-        )
+        line = f"[{'#' * filled}{'.' * (self.WIDTH - filled)}] {done}/{total} runs  {now - self.started:.1f}s"
+        if self.columns:
+            # A line wider than the terminal would wrap, and the carriage return would then redraw
+            # only its last row.
+            line = line[: self.columns - 1]
+        self.stream.write(f"{self.ERASE_LINE}{line}")
         self.stream.flush()
+        self._drawn = True
 
     def close(self) -> None:
-        self.stream.write("\r\x1b[2K")
-        self.stream.flush()
+        """Wipe the bar so whatever is printed next starts on a clean line."""
+        if self._drawn:
+            self.stream.write(self.ERASE_LINE)
+            self.stream.flush()
+            self._drawn = False

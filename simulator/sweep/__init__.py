@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 import multiprocessing
 import os
+import signal
 import sys
-from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from concurrent.futures.process import BrokenProcessPool
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from multiprocessing.connection import Connection, wait
 from typing import Any, NamedTuple
 
 from simulator.events import DecisionMade, DecisionOpened, DecisionTimedOut, EventBase, InjectDelivered
@@ -22,6 +24,8 @@ FORMAT = "tabletop-sweep/1"
 RATINGS = ("P", "S", "M", "U")
 NOT_APPLICABLE = "n/a"
 HISTOGRAM_BINS = 10
+NEVER_DECIDES = "none"
+"""The policy that takes no decision at all (every option goes untaken by design)."""
 
 # Decision outcomes in a run record besides an option index.
 NOT_OPENED = -1
@@ -151,22 +155,200 @@ class Runner:
         return [self.run(index) for index in range(start, stop)]
 
 
+def plural(count: int, word: str) -> str:
+    """`1 run`, `2 runs`."""
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
 def _problem(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
 
 
-_worker: Runner | None = None
+# How long a stopping worker gets to exit before it is killed, and how often an idle worker checks
+# that its parent is still there.
+JOIN_SECONDS = 2.0
+PARENT_CHECK_SECONDS = 1.0
 
 
-def _init_worker(text: str, name: str, sha256: str, policy: str, seed: int, scorer: ScoreFn) -> None:
-    global _worker
-    _worker = Runner(text, name, sha256, policy, seed, scorer)
+def _worker_main(conn: Connection, initargs: tuple[Any, ...], parent: int) -> None:
+    """A worker process: load the scenario once, then play each chunk the parent sends until told to stop.
+
+    Replies are ("done", records), ("failed", RunFailed) or ("broken", problem) when the worker could
+    not even load the scenario.
+    """
+    # Ctrl-C reaches the whole process group; only the parent acts on it (it ends the workers), so a
+    # worker neither plays on nor prints a traceback of its own. SIGINT was blocked across the fork,
+    # so it cannot arrive before this line.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    runner: Runner | None = None
+    broken = ""
+    try:
+        runner = Runner(*initargs)
+    except Exception as exc:
+        broken = _problem(exc)
+    try:
+        while True:
+            while not conn.poll(PARENT_CHECK_SECONDS):
+                if os.getppid() != parent:
+                    return  # the parent died without ending us (SIGKILL): nobody is left to want the results
+            task = conn.recv()
+            if task is None:
+                return
+            if runner is None:
+                conn.send(("broken", broken))
+                return
+            start, stop = task
+            try:
+                conn.send(("done", runner.run_chunk(start, stop)))
+            except RunFailed as exc:
+                conn.send(("failed", exc))
+    except (EOFError, OSError):
+        return  # the parent closed its end: it is stopping
+    finally:
+        conn.close()
 
 
-def _run_chunk(start: int, stop: int) -> list[RunRecord]:
-    assert _worker is not None, "worker not initialised"
-    return _worker.run_chunk(start, stop)
+class _Worker(NamedTuple):
+    process: Any  # a multiprocessing Process of whichever start method
+    conn: Connection
+
+
+@contextlib.contextmanager
+def _sigint_blocked() -> Iterator[None]:
+    """Hold Ctrl-C back for a moment: a SIGINT that arrives meanwhile is delivered afterwards, not lost."""
+    if not hasattr(signal, "pthread_sigmask"):  # pragma: no cover - not on POSIX
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def _start_workers(jobs: int, initargs: tuple[Any, ...], workers: list[_Worker]) -> None:
+    context = _pool_context()
+    # Blocked across the fork so no worker starts life with Python's Ctrl-C handler still in place.
+    with _sigint_blocked():
+        for n in range(jobs):
+            ours, theirs = context.Pipe()
+            process = context.Process(
+                target=_worker_main, args=(theirs, initargs, os.getpid()), name=f"tabletop-sweep-{n}", daemon=True
+            )
+            process.start()
+            # Only the worker holds its end now, so its death reads as end-of-file here.
+            theirs.close()
+            workers.append(_Worker(process, ours))
+
+
+def _stop_workers(workers: list[_Worker], *, now: bool) -> None:
+    """End the workers: politely when the sweep is complete, at once when it is interrupted or has failed.
+
+    No worker is left behind either way: each is joined, and killed if it does not exit in time.
+    """
+    # A second Ctrl-C while stopping must not abandon the workers half-way; it is delivered after.
+    with _sigint_blocked():
+        for worker in workers:
+            if now:
+                worker.process.terminate()
+            else:
+                try:
+                    worker.conn.send(None)
+                except OSError:
+                    worker.process.terminate()
+        for worker in workers:
+            worker.process.join(JOIN_SECONDS)
+            if worker.process.is_alive():
+                worker.process.kill()
+                worker.process.join()
+            worker.conn.close()
+
+
+def _lost(worker: _Worker) -> SweepError:
+    """The error for a worker that died on its own (killed from outside, out of memory, a crash)."""
+    worker.process.join(JOIN_SECONDS)
+    code = worker.process.exitcode
+    if code is None:
+        how = "still running but not answering"
+    elif code < 0:
+        try:
+            how = f"killed by {signal.Signals(-code).name}"
+        except ValueError:
+            how = f"killed by signal {-code}"
+    else:
+        how = f"exit status {code}"
+    return SweepError(f"a worker process stopped unexpectedly ({how})")
+
+
+def _play_in_workers(
+    initargs: tuple[Any, ...],
+    ranges: list[tuple[int, int]],
+    jobs: int,
+    records: list[RunRecord | None],
+    progress: Progress | None,
+) -> None:
+    """Play the chunks in `jobs` worker processes, each fed one chunk at a time, filling `records`.
+
+    The workers are this module's own rather than a concurrent.futures pool so that an interrupt or a
+    failure can end them at once: a pool plays every chunk already queued before it shuts down.
+    """
+    total = len(records)
+    workers: list[_Worker] = []
+    try:
+        _start_workers(jobs, initargs, workers)
+        todo = deque(ranges)
+        idle = list(workers)
+        busy: dict[Connection, tuple[_Worker, int]] = {}
+        failure: RunFailed | None = None
+        done = 0
+        while True:
+            # Chunks go out in run order. After a failure only chunks starting before it are still
+            # worth playing: they alone can hold an earlier failure, and the earliest is reported so
+            # the error does not depend on which worker happened to finish first.
+            while idle and todo and (failure is None or todo[0][0] < failure.index):
+                worker = idle.pop()
+                start, stop = todo.popleft()
+                try:
+                    worker.conn.send((start, stop))
+                except OSError as exc:
+                    raise _lost(worker) from exc
+                busy[worker.conn] = (worker, start)
+            if failure is not None:
+                busy = {conn: job for conn, job in busy.items() if job[1] < failure.index}
+            if not busy:
+                break
+            ready = wait([*busy, *(worker.process.sentinel for worker in workers)])
+            for conn in [c for c in ready if isinstance(c, Connection) and c in busy]:
+                worker, _ = busy.pop(conn)
+                try:
+                    kind, payload = conn.recv()
+                except (EOFError, OSError) as exc:
+                    raise _lost(worker) from exc
+                if kind == "broken":
+                    raise SweepError(f"a worker process could not load the scenario: {payload}")
+                idle.append(worker)
+                if kind == "failed":
+                    if failure is None or payload.index < failure.index:
+                        failure = payload
+                    continue
+                for record in payload:
+                    records[record.index] = record
+                done += len(payload)
+                if progress:
+                    progress(done, total)
+            for worker in workers:
+                # Workers exit only when told to, so a sentinel that fires means one died on its own.
+                if worker.process.sentinel in ready and not worker.process.is_alive():
+                    raise _lost(worker)
+        if failure is not None:
+            raise failure
+    except BaseException:
+        _stop_workers(workers, now=True)
+        raise
+    _stop_workers(workers, now=False)
 
 
 def chunks(runs: int, jobs: int) -> list[tuple[int, int]]:
@@ -207,11 +389,11 @@ def run_records(
     jobs = max(1, min(jobs, runs))
     ranges = chunks(runs, jobs)
     records: list[RunRecord | None] = [None] * runs
-    done = 0
     if progress:
         progress(0, runs)
     if jobs == 1:
         runner = Runner(loaded.text, loaded.path, loaded.sha256, policy, seed, scorer)
+        done = 0
         for start, stop in ranges:
             for record in runner.run_chunk(start, stop):
                 records[record.index] = record
@@ -220,22 +402,7 @@ def run_records(
                 progress(done, runs)
     else:
         initargs = (loaded.text, loaded.path, loaded.sha256, policy, seed, scorer)
-        with ProcessPoolExecutor(jobs, mp_context=_pool_context(), initializer=_init_worker, initargs=initargs) as pool:
-            futures = [pool.submit(_run_chunk, start, stop) for start, stop in ranges]
-            try:
-                for future in as_completed(futures):
-                    batch = future.result()
-                    for record in batch:
-                        records[record.index] = record
-                    done += len(batch)
-                    if progress:
-                        progress(done, runs)
-            except RunFailed:
-                # One failed run fails the sweep: the chunks not started yet are dropped, not played.
-                pool.shutdown(wait=True, cancel_futures=True)
-                raise
-            except BrokenProcessPool as exc:
-                raise SweepError(f"a worker process stopped unexpectedly ({_problem(exc)})") from exc
+        _play_in_workers(initargs, ranges, jobs, records, progress)
     assert all(r is not None for r in records)
     return records  # type: ignore[return-value]
 
@@ -348,7 +515,7 @@ def aggregate(loaded: LoadedScenario, records: Sequence[RunRecord], *, policy: s
         "decisions": decisions,
         "score": _aggregate_scores(scenario, records),
         "state": state,
-        "warnings": warnings(loaded, injects, decisions, runs),
+        "warnings": warnings(loaded, injects, decisions, runs, policy=policy),
     }
 
 
@@ -389,27 +556,39 @@ def _rating_counts(ratings: Iterable[str | None]) -> dict[str, int]:
 
 
 def warnings(
-    loaded: LoadedScenario, injects: list[dict[str, Any]], decisions: list[dict[str, Any]], runs: int
+    loaded: LoadedScenario,
+    injects: list[dict[str, Any]],
+    decisions: list[dict[str, Any]],
+    runs: int,
+    *,
+    policy: str | None = None,
 ) -> list[dict[str, Any]]:
-    """Injects never reached and options never taken, each with its place in the scenario file."""
+    """Injects never reached and options never taken, each with its place in the scenario file.
+
+    With policy `none` no option is ever taken, so options are not flagged: a warning per option
+    would bury the inject warnings that do say something (the summary notes it once instead).
+    """
     scenario = loaded.scenario
     found = []
     position = {inject.id: n for n, inject in enumerate(scenario.injects)}
     for n, inject in enumerate(injects):
         if inject["reached"] == 0:
             line, col = _where(loaded, ("injects", n, "id"))
-            message = f"inject {inject['id']!r} was never reached in {runs} runs"
+            message = f"inject {inject['id']!r} was never reached in {plural(runs, 'run')}"
             found.append(_warning("inject-never-reached", loaded, line, col, message, inject=inject["id"]))
     for decision in decisions:
-        if decision["opened"] == 0:
-            continue  # its inject was never reached, already said
+        if decision["opened"] == 0 or policy == NEVER_DECIDES:
+            # Never opened: the warning on its inject says it already. Never decided by design: see above.
+            continue
         i = position[decision["inject"]]
         for o, option in enumerate(decision["options"]):
             if option["count"] == 0:
                 line, col = _where(loaded, ("injects", i, "decision", "options", o, "id"))
+                opened = decision["opened"]
+                where = "the one run" if opened == 1 else f"{opened} runs"
                 message = (
                     f"option {option['id']!r} of decision {decision['id']!r} was never taken "
-                    f"in {decision['opened']} runs where the decision opened"
+                    f"in {where} where the decision opened"
                 )
                 found.append(
                     _warning(
