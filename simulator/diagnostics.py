@@ -30,9 +30,30 @@ class Problem:
         }
 
 
+MAX_PROBLEMS = 100
+"""Problems shown per file: past this many, the rest are one line saying how many more there are."""
+
+
+def capped(problems: list[Problem]) -> list[Problem]:
+    """The problems of one file in file order: the first MAX_PROBLEMS, then one "… and N more" line.
+
+    A pasted blob can hold hundreds of thousands of mistakes; printing them all buries the first,
+    which is the one to fix. The last line sits at the first problem left out.
+    """
+    ordered = sorted(problems, key=lambda p: (p.line, p.col, p.message))
+    if len(ordered) <= MAX_PROBLEMS:
+        return ordered
+    rest = ordered[MAX_PROBLEMS:]
+    first = rest[0]
+    severity = "error" if any(p.severity == "error" for p in rest) else "warning"
+    noun = "problem" if len(rest) == 1 else "problems"
+    summary = Problem(first.file, first.line, first.col, f"… and {len(rest):,} more {noun} not shown", severity)
+    return ordered[:MAX_PROBLEMS] + [summary]
+
+
 class ScenarioError(Exception):
-    """A scenario file that cannot be used; carries every problem found."""
+    """A scenario file that cannot be used; carries its problems in file order (capped, see `capped`)."""
 
     def __init__(self, problems: list[Problem]) -> None:
-        self.problems = sorted(problems, key=lambda p: (p.line, p.col, p.message))
+        self.problems = capped(problems)
         super().__init__("\n".join(str(p) for p in self.problems))

@@ -22,6 +22,9 @@ from simulator.schema import (
     TimedOutCondition,
 )
 
+MAX_DYNAMIC_STEPS = 10_000
+"""Steps of one dynamic over the exercise past which lint warns: each step is an event in the log."""
+
 
 def lint(loaded: LoadedScenario) -> list[Problem]:
     """Every warning for a valid scenario, sorted by position."""
@@ -97,6 +100,30 @@ def _checks(scenario: Scenario) -> Iterator[tuple[tuple[Any, ...], str, bool]]:
                     ),
                     False,
                 )
+
+    # Decisions whose options are all weighted 0: the random policy then ignores the weights.
+    for inject in scenario.injects:
+        decision = inject.decision
+        if decision is not None and all(option.weight == 0 for option in decision.options):
+            yield (
+                ("injects", index_of[inject.id], "decision", "options"),
+                f"every option of decision {decision.id!r} has weight 0: random play picks uniformly",
+                True,
+            )
+
+    # Dynamics that step so often that a run is mostly their events (and a log of gigabytes).
+    for n, dynamic in enumerate(scenario.dynamics):
+        steps = scenario.duration / dynamic.every
+        if steps > MAX_DYNAMIC_STEPS:
+            yield (
+                ("dynamics", n, "every"),
+                (
+                    f"dynamic {dynamic.id!r} steps every {format_duration(dynamic.every)}: up to {steps:,.0f} steps "
+                    f"over the {format_duration(scenario.duration)} exercise (more than {MAX_DYNAMIC_STEPS:,} makes "
+                    "runs slow and logs large); use a longer `every`"
+                ),
+                False,
+            )
 
     # Objectives nothing measures.
     measured = {e.objective for e in scenario.scoring.expectations}

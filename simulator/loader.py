@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
+import functools
 import gc
 import hashlib
+import math
 import re
 import types
 import typing
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Union
 
@@ -17,10 +19,11 @@ import pydantic
 from pydantic import BaseModel
 
 from simulator import safeyaml
-from simulator.diagnostics import Problem, ScenarioError
+from simulator.diagnostics import MAX_PROBLEMS, Problem, ScenarioError
 from simulator.schema import (
     CONDITION_KEYS,
     EFFECT_KEYS,
+    SCHEMA_VERSION,
     AddEffect,
     AfterCondition,
     AllCondition,
@@ -32,8 +35,10 @@ from simulator.schema import (
     EndEffect,
     MessageCondition,
     NotCondition,
+    ResponseScript,
     Scenario,
     ScheduleEffect,
+    ScriptedDecision,
     SetEffect,
     StateCondition,
     StateVar,
@@ -41,9 +46,12 @@ from simulator.schema import (
 )
 
 MAX_BYTES = 16 * 1024 * 1024
+# Re-validations after pruning the nodes that failed, to check references in the rest of a broken file.
+# Each round climbs past required keys, so most files settle in two; deeper breakage stops here.
+PRUNE_ROUNDS = 5
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class LoadedScenario:
     """A valid scenario with its source text, content hash and node positions (for lint)."""
 
@@ -59,6 +67,30 @@ class LoadedScenario:
         return line + 1, col + 1
 
 
+@dataclasses.dataclass(frozen=True)
+class _Kind:
+    """What a document is: its model, and how to tell an author what its top level should hold."""
+
+    root: type[BaseModel]
+    unreadable: str  # prefix of an OSError message
+    empty: str  # message for a file with no data
+    top_level: str  # "the top level must be …, not {kind}"
+
+
+_SCENARIO = _Kind(
+    Scenario,
+    "cannot read file",
+    "a scenario starts with `schema: tabletop/1`",
+    "a mapping of scenario fields",
+)
+_RESPONSE = _Kind(
+    ResponseScript,
+    "cannot read response file",
+    "a response file holds `decisions:` and/or `messages:`",
+    "a mapping with `decisions` and/or `messages`",
+)
+
+
 def load_scenario(path: str | Path) -> Scenario:
     """Read and validate a scenario file; raises ScenarioError listing every problem."""
     return load_file(path).scenario
@@ -66,31 +98,99 @@ def load_scenario(path: str | Path) -> Scenario:
 
 def load_file(path: str | Path) -> LoadedScenario:
     """Read and validate a scenario file, keeping its text and positions."""
-    name = str(path)
-    try:
-        raw = _read_limited(Path(path))
-    except OSError as exc:
-        raise ScenarioError([Problem(name, 1, 1, f"cannot read file: {exc.strerror or exc}")]) from None
-    return load_bytes(raw, name)
-
-
-def _read_limited(path: Path) -> bytes:
-    with path.open("rb") as handle:
-        data = handle.read(MAX_BYTES + 1)
-    return data
+    return load_bytes(_read(path, _SCENARIO), str(path))
 
 
 def load_bytes(raw: bytes, name: str = "<scenario>") -> LoadedScenario:
     """Validate scenario bytes (UTF-8 YAML)."""
+    return load_text(_decode(raw, name), name, sha256=hashlib.sha256(raw).hexdigest())
+
+
+def load_text(text: str, name: str = "<scenario>", *, sha256: str | None = None) -> LoadedScenario:
+    """Validate scenario text."""
+    if sha256 is None:
+        sha256 = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    data, positions, found = _parse(text, name, _SCENARIO)
+    try:
+        scenario = Scenario.model_validate(data)
+    except pydantic.ValidationError as exc:
+        # Only a broken file pays for this: its references are checked in what remains once the
+        # broken parts are cut away, so one run reports every problem.
+        errors = _schema_problems(exc, positions, text, _SCENARIO.root, found)
+        _partial_references(data, positions, errors, _SCENARIO.root, _reference_findings, found)
+        raise found.error() from None
+    for finding in _reference_findings(scenario):
+        found.add(*_where(positions, finding.loc, key=_is_dict_key(finding.loc)), finding.text)
+    if found:
+        raise found.error()
+    return LoadedScenario(scenario, name, text, sha256, positions)
+
+
+def load_response_file(path: str | Path, scenario: Scenario) -> ResponseScript:
+    """Read a response file (YAML with `decisions` and `messages`) and check it against the scenario.
+
+    Raises ScenarioError listing every problem, worded and positioned as for scenario files.
+    """
+    return load_response_bytes(_read(path, _RESPONSE), str(path), scenario)
+
+
+def load_response_bytes(raw: bytes, name: str, scenario: Scenario) -> ResponseScript:
+    """A response file's bytes (UTF-8 YAML), checked against the scenario."""
+    return load_response_text(_decode(raw, name), name, scenario)
+
+
+def load_response_text(text: str, name: str, scenario: Scenario) -> ResponseScript:
+    """A response file's text, checked against the scenario."""
+    data, positions, found = _parse(text, name, _RESPONSE)
+
+    def references(script: Any) -> Iterator[_Finding]:
+        return _script_findings(scenario, script)
+
+    try:
+        script = ResponseScript.model_validate(data)
+    except pydantic.ValidationError as exc:
+        errors = _schema_problems(exc, positions, text, _RESPONSE.root, found)
+        _partial_references(data, positions, errors, _RESPONSE.root, references, found)
+        raise found.error() from None
+    for finding in references(script):
+        found.add(*_where(positions, finding.loc, key=_is_dict_key(finding.loc, _RESPONSE.root)), finding.text)
+    if found:
+        raise found.error()
+    return script
+
+
+def _read(path: str | Path, kind: _Kind) -> bytes:
+    try:
+        with Path(path).open("rb") as handle:
+            # One byte past the limit is enough to know the file is too large, without reading it all.
+            return handle.read(MAX_BYTES + 1)
+    except OSError as exc:
+        raise ScenarioError([Problem(str(path), 1, 1, f"{kind.unreadable}: {exc.strerror or exc}")]) from None
+
+
+# Byte order marks of encodings that are not UTF-8, longest first: UTF-32 LE starts like UTF-16 LE.
+_WIDE_BOMS = (
+    (b"\xff\xfe\x00\x00", "UTF-32"),
+    (b"\x00\x00\xfe\xff", "UTF-32"),
+    (b"\xff\xfe", "UTF-16"),
+    (b"\xfe\xff", "UTF-16"),
+)
+
+
+def _decode(raw: bytes, name: str) -> str:
     if len(raw) > MAX_BYTES:
         raise ScenarioError([Problem(name, 1, 1, f"file is larger than the {MAX_BYTES // (1024 * 1024)} MiB limit")])
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise ScenarioError([Problem(name, 1, 1, "file is UTF-16 text; save it as UTF-8")])
+    for bom, encoding in _WIDE_BOMS:
+        if raw.startswith(bom):
+            raise ScenarioError([Problem(name, 1, 1, f"file is {encoding} text; save it as UTF-8")])
     if b"\x00" in raw:
+        encoding = _wide_text(raw)
+        if encoding:
+            raise ScenarioError([Problem(name, 1, 1, f"file is {encoding} text; save it as UTF-8")])
         line = raw.count(b"\n", 0, raw.index(b"\x00")) + 1
         raise ScenarioError([Problem(name, line, 1, "file is binary (contains NUL bytes), not a YAML text file")])
     try:
-        text = raw.decode("utf-8-sig")
+        return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
         # Count characters, not bytes, before the bad byte so the column matches an editor's.
@@ -99,15 +199,36 @@ def load_bytes(raw: bytes, name: str = "<scenario>") -> LoadedScenario:
         raise ScenarioError(
             [Problem(name, line, col, f"file is not valid UTF-8 text (byte 0x{bad:02x}); save it as UTF-8")]
         ) from None
-    return load_text(text, name, sha256=hashlib.sha256(raw).hexdigest())
 
 
-def load_text(text: str, name: str = "<scenario>", *, sha256: str | None = None) -> LoadedScenario:
-    """Validate scenario text."""
-    if sha256 is None:
-        sha256 = hashlib.sha256(text.encode("utf-8")).hexdigest()
+def _wide_text(raw: bytes) -> str | None:
+    """The wide encoding (UTF-16 or UTF-32) of text saved without a byte order mark, if it is one.
+
+    Such text is full of NUL bytes and would otherwise be reported as binary.
+    """
+    sample = raw[:4096]
+    for codec, encoding in (
+        ("utf-32-le", "UTF-32"),
+        ("utf-32-be", "UTF-32"),
+        ("utf-16-le", "UTF-16"),
+        ("utf-16-be", "UTF-16"),
+    ):
+        width = 4 if encoding == "UTF-32" else 2
+        try:
+            text = sample[: len(sample) - len(sample) % width].decode(codec)
+        except UnicodeDecodeError:
+            continue
+        # YAML keys are ASCII, so real text is mostly ASCII; binary decoded this way rarely is.
+        ascii_share = sum(ch.isascii() and (ch.isprintable() or ch in "\t\r\n") for ch in text) / max(len(text), 1)
+        if "\x00" not in text and ascii_share > 0.8:
+            return encoding
+    return None
+
+
+def _parse(text: str, name: str, kind: _Kind) -> tuple[dict[Any, Any], safeyaml.Pos, _Found]:
+    """Data and positions of a document whose top level is a mapping; a problem that stops reading raises."""
     if not text.strip():
-        raise ScenarioError([Problem(name, 1, 1, "file is empty; a scenario starts with `schema: tabletop/1`")])
+        raise ScenarioError([Problem(name, 1, 1, f"file is empty; {kind.empty}")])
     # Parsing allocates many small objects that all survive; pausing the cyclic collector
     # during the parse roughly halves its cost.
     enabled = gc.isenabled()
@@ -119,27 +240,16 @@ def load_text(text: str, name: str = "<scenario>", *, sha256: str | None = None)
     finally:
         if enabled:
             gc.enable()
-    problems = [Problem(name, e.line + 1, e.col + 1, e.message) for e in soft]
+    found = _Found(name)
+    for e in soft:
+        found.add(e.line + 1, e.col + 1, e.message)
     if data is None:
-        raise ScenarioError([Problem(name, 1, 1, "file holds no data; a scenario starts with `schema: tabletop/1`")])
+        raise ScenarioError([Problem(name, 1, 1, f"file holds no data; {kind.empty}")])
     if not isinstance(data, dict):
-        kind = "a list" if isinstance(data, list) else f"a single value ({str(data)[:40]!r})"
+        shown = "a list" if isinstance(data, list) else f"a single value ({str(data)[:40]!r})"
         line, col = positions[0] + 1, positions[1] + 1
-        raise ScenarioError(
-            [Problem(name, line, col, f"the top level must be a mapping of scenario fields, not {kind}")]
-        )
-    try:
-        scenario = Scenario.model_validate(data)
-    except pydantic.ValidationError as exc:
-        problems.extend(_schema_problems(exc, positions, name))
-        raise ScenarioError(problems) from None
-    problems.extend(
-        Problem(name, *_where(positions, loc, key=_is_dict_key(loc)), message)
-        for loc, message in check_references(scenario)
-    )
-    if problems:
-        raise ScenarioError(problems)
-    return LoadedScenario(scenario, name, text, sha256, positions)
+        raise ScenarioError([Problem(name, line, col, f"the top level must be {kind.top_level}, not {shown}")])
+    return data, positions, found
 
 
 def _where(positions: safeyaml.Pos, loc: tuple[Any, ...], key: bool = False) -> tuple[int, int]:
@@ -147,10 +257,46 @@ def _where(positions: safeyaml.Pos, loc: tuple[Any, ...], key: bool = False) -> 
     return line + 1, col + 1
 
 
+_Message = str | Callable[[], str]
+"""A problem's text, or a function that makes it (for texts that cost a did-you-mean search)."""
+
+
+class _Found:
+    """The problems of one file, collected in any order.
+
+    A file can hold hundreds of thousands of problems (a pasted blob of unknown keys). Only the
+    first MAX_PROBLEMS by position are shown, so messages that cost a did-you-mean search are made
+    only for those: collecting stays linear and cheap per problem.
+    """
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.items: list[tuple[int, int, _Message]] = []
+
+    def __bool__(self) -> bool:
+        return bool(self.items)
+
+    def add(self, line: int, col: int, message: _Message) -> None:
+        self.items.append((line, col, message))
+
+    def error(self) -> ScenarioError:
+        items = sorted(self.items, key=lambda item: (item[0], item[1]))
+        last_shown = (items[MAX_PROBLEMS - 1][0], items[MAX_PROBLEMS - 1][1]) if len(items) > MAX_PROBLEMS else None
+        problems = []
+        for line, col, message in items:
+            if last_shown is not None and (line, col) > last_shown:
+                # Never shown (ScenarioError keeps the first MAX_PROBLEMS); only counted.
+                text = ""
+            else:
+                text = message if isinstance(message, str) else message()
+            problems.append(Problem(self.name, line, col, text))
+        return ScenarioError(problems)
+
+
 # --------------------------------------------------------------------------- schema errors
 
 
-@dataclass
+@dataclasses.dataclass
 class _Error:
     """One pydantic error, its path through the data, and the union branch it came from."""
 
@@ -164,19 +310,26 @@ class _Error:
     on_key: bool = False  # a mapping key, not its value, is wrong
 
 
-def _schema_problems(exc: pydantic.ValidationError, positions: safeyaml.Pos, name: str) -> list[Problem]:
-    errors = [_classify(e) for e in exc.errors(include_url=False)]
-    errors = _merge_union_branches(errors)
+def _schema_problems(
+    exc: pydantic.ValidationError, positions: safeyaml.Pos, text: str, root: type[BaseModel], found: _Found
+) -> list[_Error]:
+    """Adds the problems pydantic found; returns its errors, classified, for cutting the broken parts away."""
+    errors = _merge_union_branches([_classify(e, root) for e in exc.errors(include_url=False)])
+    _schema_problems_of(errors, positions, text, found)
+    return errors
+
+
+def _schema_problems_of(errors: list[_Error], positions: safeyaml.Pos, text: str, found: _Found) -> None:
     # A typo shows up as one "extra" and one "missing" error; report it once, as a typo.
     missing: dict[tuple[Any, ...], list[str]] = {}
     for e in errors:
         if e.kind == "missing":
             missing.setdefault(e.data_loc[:-1], []).append(str(e.data_loc[-1]))
     explained: set[tuple[Any, ...]] = set()
-    problems: list[Problem] = []
+    source = _Source(text)
 
-    def add(loc: tuple[Any, ...], message: str, *, key: bool = False) -> None:
-        problems.append(Problem(name, *_where(positions, loc, key=key), message))
+    def add(loc: tuple[Any, ...], message: _Message, *, key: bool = False) -> None:
+        found.add(*_where(positions, loc, key=key), message)
 
     for e in errors:
         if e.kind != "extra_forbidden":
@@ -188,42 +341,101 @@ def _schema_problems(exc: pydantic.ValidationError, positions: safeyaml.Pos, nam
         if combined:
             add(loc, combined, key=True)
             continue
-        allowed = {f.alias or n for model in parent for n, f in model.model_fields.items()}
-        candidates = missing.get(loc[:-1], []) + sorted(allowed)
-        guess = difflib.get_close_matches(field, candidates, n=1, cutoff=0.6)
-        message = f"unknown key {field!r}"
-        if guess:
-            message += f" (did you mean {guess[0]!r}?)"
-            explained.add(loc[:-1] + (guess[0],))
-        elif allowed:
-            message += "; expected one of: " + ", ".join(sorted(allowed))
-        add(loc, message, key=True)
+        # A close missing key is the typo; decided now, since it hides that key's "missing" error.
+        absent = missing.get(loc[:-1])
+        typo = difflib.get_close_matches(field, absent, n=1, cutoff=0.6) if absent else []
+        if typo:
+            explained.add(loc[:-1] + (typo[0],))
+            add(loc, f"unknown key {field!r} (did you mean {typo[0]!r}?)", key=True)
+        else:
+            # Searching every allowed key is the costly part, so it waits until the problem is shown.
+            add(loc, functools.partial(_unknown_key, field, parent), key=True)
     for e in errors:
         if e.kind == "extra_forbidden" or e.data_loc in explained:
             continue
         if e.kind in ("condition", "effect"):
             add(*_union_tag_problem(e))
-        elif e.kind in ("value_error", "assertion_error") and isinstance(e.raw.get("input"), dict):
+        elif (
+            e.kind in ("value_error", "assertion_error")
+            and isinstance(e.raw.get("input"), dict)
+            and _models_in(e.target)
+        ):
             loc, message, on_key = _validator_problem(e, positions)
             add(loc, message, key=on_key)
         elif e.kind == "invalid_key" or e.on_key:
             add(e.data_loc, _key_message(e), key=True)
         elif e.kind != "missing":
-            add(e.data_loc, _message(e))
+            line, col = _where(positions, e.data_loc)
+            found.add(line, col, _message(e) + _source_hint(e, source.token(line, col)))
     # Each missing key on its own line, in the order of the schema, at the mapping that lacks it.
-    for parent, names in missing.items():
+    for parent_loc, names in missing.items():
         for field in names:
-            if parent + (field,) not in explained:
-                add(parent, f"missing required key {field!r}")
-    return problems
+            if parent_loc + (field,) not in explained:
+                add(parent_loc, f"missing required key {field!r}")
 
 
-def _classify(error: Any) -> _Error:
+def _unknown_key(field: str, parent: list[type[BaseModel]]) -> str:
+    allowed = sorted({f.alias or n for model in parent for n, f in model.model_fields.items()})
+    guess = difflib.get_close_matches(field, allowed, n=1, cutoff=0.6)
+    if guess:
+        return f"unknown key {field!r} (did you mean {guess[0]!r}?)"
+    if allowed:
+        return f"unknown key {field!r}; expected one of: " + ", ".join(allowed)
+    return f"unknown key {field!r}"
+
+
+class _Source:
+    """The text of a file, split into lines only when a message needs to quote it."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._lines: list[str] | None = None
+
+    def token(self, line: int, col: int) -> str:
+        """The scalar as written at a 1-based position: up to a comment, a flow separator or the line end."""
+        if self._lines is None:
+            self._lines = self.text.splitlines()
+        if not 0 < line <= len(self._lines):
+            return ""
+        rest = self._lines[line - 1][col - 1 :]
+        if rest[:1] in ("'", '"'):
+            end = rest.find(rest[0], 1)
+            return rest[: end + 1] if end > 0 else rest
+        return re.split(r"\s#|[,\]}]|\s*$", rest, maxsplit=1)[0].strip()
+
+
+_UNDERSCORED = re.compile(r"[-+]?[0-9][0-9_]*(\.[0-9_]*)?([eE][-+]?[0-9_]+)?\Z")
+
+
+def _source_hint(e: _Error, token: str) -> str:
+    """A hint that quotes what the author wrote, when YAML read it as something else than they meant."""
+    value = e.raw.get("input")
+    if len(token) > 40:  # a hint that repeats a 4,000-digit number helps nobody
+        return ""
+    if e.kind == "string_type" and isinstance(value, (int, float, bool)) and token and token[0] not in "'\"":
+        # `name: 007` reads as the number 7; quoting keeps the text as written.
+        return f' (write "{token}" in quotes to keep it as text)'
+    if e.kind == "float_type" and isinstance(value, str):
+        if "_" in value and _UNDERSCORED.match(value):
+            return f" (YAML 1.2 reads {value} as text; write {value.replace('_', '')})"
+        if token[:1] in ("'", '"') and _is_number(value):
+            return " (remove the quotes to make it a number)"
+    return ""
+
+
+def _is_number(text: str) -> bool:
+    try:
+        return math.isfinite(float(text))
+    except ValueError:
+        return False
+
+
+def _classify(error: Any, root: type[BaseModel] = Scenario) -> _Error:
     loc = tuple(error["loc"])
     on_key = bool(loc) and loc[-1] == "[key]"
     if on_key:
         loc = loc[:-1]
-    current: Any = Scenario
+    current: Any = root
     data: list[Any] = []
     result = _Error(error, error["type"], (), None, on_key=on_key)
     for part in loc:
@@ -266,15 +478,19 @@ def _advance(annotation: Any, part: Any) -> tuple[str, Any]:
     if origin is dict:
         return "data", typing.get_args(annotation)[1]
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        for field_name, field in annotation.model_fields.items():
-            if part in (field_name, field.alias):
-                return "data", field.annotation
+        return "data", _fields_by_key(annotation).get(part)
     return "data", None
 
 
-def _is_dict_key(loc: tuple[Any, ...]) -> bool:
+@functools.cache
+def _fields_by_key(model: type[BaseModel]) -> dict[Any, Any]:
+    # Looked up once per error path step; a file can have hundreds of thousands of errors.
+    return {key: f.annotation for name, f in model.model_fields.items() for key in (name, f.alias) if key}
+
+
+def _is_dict_key(loc: tuple[Any, ...], root: type[BaseModel] = Scenario) -> bool:
     """Whether a path ends at a key the author chose (a variable or decision id), which is what names it."""
-    current: Any = Scenario
+    current: Any = root
     for part in loc[:-1]:
         step, current = _advance(current, part)
         if step == "tag":  # a condition or effect's tag is also its first key
@@ -407,6 +623,8 @@ def _message(e: _Error) -> str:
     message = _unprefixed(e)
     if kind == "union_type":
         return f"{field}: {message}, got {_describe(error.get('input'))}"
+    if kind == "finite_number":
+        return f"{field}: must be a finite number, got {error.get('input')}"
     if kind == "literal_error":
         choices = re.findall(r"'([^']*)'", str(error.get("ctx", {}).get("expected", "")))
         value = error["input"]
@@ -423,6 +641,9 @@ def _message(e: _Error) -> str:
     if kind in _EXPECTED:
         value = error.get("input")
         hint = f" (write [{value}] for a list of one)" if kind == "list_type" and isinstance(value, str) else ""
+        if kind == "model_type" and isinstance(value, str) and ScriptedDecision in _models_in(e.target):
+            # The natural shorthand for an answer is the option alone; say how to write it.
+            hint = f" (write {field}: {{option: {value}}})"
         return f"{field}: expected {_EXPECTED[kind]}, got {_describe(value)}{hint}"
     if kind.endswith("_type") or kind.endswith("_parsing"):
         return f"{field}: {message[0].lower()}{message[1:]}, got {_describe(error.get('input'))}"
@@ -452,6 +673,8 @@ def _describe(value: Any) -> str:
         return "a list"
     if value is None:
         return "nothing (null)"
+    if isinstance(value, bool):  # as YAML writes it, not as Python does
+        return "true" if value else "false"
     return repr(value)
 
 
@@ -491,41 +714,346 @@ _TAGS_BY_MODEL: dict[type, tuple[str, ...]] = {
 _EFFECT_MODELS = (SetEffect, AddEffect, ScheduleEffect, CancelEffect, EndEffect)
 
 
+# --------------------------------------------------------------------------- references in a broken file
+
+_PLACEHOLDER = "tabletop-placeholder"
+# Stand-ins for required top-level keys that are missing or broken, so the rest can still be
+# checked. Findings inside them are dropped, and ids they would define count as unknown-but-excused.
+_ROOT_PLACEHOLDERS: dict[type[BaseModel], dict[str, Any]] = {
+    Scenario: {
+        "schema": SCHEMA_VERSION,
+        "id": _PLACEHOLDER,
+        "title": _PLACEHOLDER,
+        "domain": "hybrid",
+        "duration": "1h",
+        "teams": [{"id": _PLACEHOLDER, "name": _PLACEHOLDER}],
+        "roles": [{"id": _PLACEHOLDER, "name": _PLACEHOLDER, "team": _PLACEHOLDER}],
+    },
+    ResponseScript: {},
+}
+# The kinds of id each top-level list or mapping of a scenario defines.
+_DEFINES = {
+    "teams": ("team",),
+    "roles": ("role",),
+    "state": ("state variable",),
+    "objectives": ("objective",),
+    "injects": ("inject", "decision", "option"),
+}
+# A dangling-id finding is excused when the id may be defined in a part that was cut away.
+_EXCUSED_BY = {
+    "team": ("team",),
+    "role": ("role",),
+    "role or team": ("role", "team"),
+    "state variable": ("state variable",),
+    "objective": ("objective",),
+    "inject": ("inject",),
+    "decision": ("decision",),
+    "inject or decision": ("inject", "decision"),
+    "option": ("option",),
+}
+_CUT = object()
+
+
+@dataclasses.dataclass
+class _Cuts:
+    """The parts of a broken file cut away (in the file's own paths) and what they defined."""
+
+    paths: set[tuple[Any, ...]]
+    filled: set[str]  # top-level keys standing in for missing or broken ones
+    ids: dict[str, set[str]]  # kind → ids defined inside cut parts
+    whole: set[str]  # kinds whose every definition was cut away
+
+    def inside(self, loc: tuple[Any, ...]) -> bool:
+        if loc and loc[0] in self.filled:
+            return True
+        return any(loc[:n] in self.paths for n in range(1, len(loc) + 1))
+
+    def excuses(self, finding: _Finding) -> bool:
+        for kind in _EXCUSED_BY.get(finding.kind, ()):
+            if kind in self.whole:
+                return True
+            value = f"{finding.decision}/{finding.value}" if kind == "option" else finding.value
+            if value in self.ids.get(kind, ()) or (kind == "option" and f"{finding.decision}/*" in self.ids["option"]):
+                return True
+        return False
+
+
+def _partial_references(
+    data: dict[Any, Any],
+    positions: safeyaml.Pos,
+    errors: list[_Error],
+    root: type[BaseModel],
+    references: Callable[[Any], Iterator[_Finding]],
+    found: _Found,
+) -> None:
+    """Reference problems of a file that failed validation, found in what is left once its broken parts go.
+
+    Each round cuts the innermost list item or mapping entry holding each error (climbing past
+    required keys, whose absence would only fail their parent) and validates again. Findings
+    inside cut parts, and dangling ids that a cut part may define, are not reported: fixing the
+    schema problem may fix them.
+    """
+    placeholders = _ROOT_PLACEHOLDERS[root]
+    paths: set[tuple[Any, ...]] = set()
+    maps: dict[tuple[Any, ...], list[int]] = {}
+    for _ in range(PRUNE_ROUNDS):
+        grew = False
+        for e in errors:
+            target = _prune_target(e, root)
+            if not target:
+                return  # the top level itself is wrong: nothing sensible remains
+            original = _original(target, maps)
+            if original not in paths:
+                paths.add(original)
+                grew = True
+        if not grew:
+            return
+        maps = {}
+        current = _without(data, _trie(paths), (), maps)
+        filled = {key for key in _required(root) if key not in current}
+        if not filled <= placeholders.keys():
+            return
+        current.update({key: placeholders[key] for key in filled})
+        try:
+            partial = root.model_validate(current)
+        except pydantic.ValidationError as again:
+            errors = _merge_union_branches([_classify(raw, root) for raw in again.errors(include_url=False)])
+            continue
+        break
+    else:
+        return
+    cuts = _cuts(data, paths, filled, root)
+    for finding in references(partial):
+        loc = _original(finding.loc, maps)
+        if cuts.inside(loc) or cuts.excuses(finding):
+            continue
+        if finding.kind and finding.kind != "option":
+            # An id defined in a cut part still exists; it may be the one meant.
+            extra = {i for kind in _EXCUSED_BY[finding.kind] for i in cuts.ids[kind]}
+            finding = dataclasses.replace(finding, known=frozenset(finding.known) | extra)
+        found.add(*_where(positions, loc, key=_is_dict_key(loc, root)), finding.text)
+
+
+def _prune_target(e: _Error, root: type[BaseModel]) -> tuple[Any, ...]:
+    """The path to cut for one error: its node, or the nearest ancestor that is not a required key."""
+    path = e.data_loc
+    # A top-level key is never climbed past: the top level stays, with a stand-in if needed.
+    while len(path) > 1 and _required_key(path, root):
+        path = path[:-1]
+    return path
+
+
+def _required_key(path: tuple[Any, ...], root: type[BaseModel]) -> bool:
+    current: Any = root
+    for part in path[:-1]:
+        step, current = _advance(current, part)
+        if step == "tag":  # a condition or effect's tag is also its first key
+            _, current = _advance(current, part)
+        if current is None:
+            return False
+    last = path[-1]
+    step, _ = _advance(current, last)
+    if step == "tag":  # the tag key of a condition or effect: without it, the whole node fails
+        return True
+    models = _models_in(current)
+    fields = [
+        f
+        for model in models
+        for name, f in model.model_fields.items()
+        if isinstance(last, str) and last in (name, f.alias)
+    ]
+    return bool(fields) and all(f.is_required() for f in fields)
+
+
+def _required(root: type[BaseModel]) -> list[str]:
+    return [f.alias or name for name, f in root.model_fields.items() if f.is_required()]
+
+
+def _original(loc: tuple[Any, ...], maps: dict[tuple[Any, ...], list[int]]) -> tuple[Any, ...]:
+    """A path through the cut-down data as a path through the file's data (list items shift when some go)."""
+    out: list[Any] = []
+    for part in loc:
+        kept = maps.get(tuple(out))
+        if kept is not None and type(part) is int and 0 <= part < len(kept):
+            part = kept[part]
+        out.append(part)
+    return tuple(out)
+
+
+def _trie(paths: set[tuple[Any, ...]]) -> dict[Any, Any]:
+    trie: dict[Any, Any] = {}
+    for path in sorted(paths, key=len):
+        node = trie
+        for part in path[:-1]:
+            node = node.setdefault(part, {})
+            if node is _CUT:
+                break
+        else:
+            if isinstance(node, dict):
+                node[path[-1]] = _CUT
+    return trie
+
+
+def _without(node: Any, trie: dict[Any, Any], path: tuple[Any, ...], maps: dict[tuple[Any, ...], list[int]]) -> Any:
+    """A copy of the data without the cut paths; only nodes on a cut path are copied."""
+    if isinstance(node, dict):
+        out = {}
+        for key, value in node.items():
+            sub = trie.get(key)
+            if sub is _CUT:
+                continue
+            out[key] = _without(value, sub, path + (key,), maps) if sub else value
+        return out
+    if isinstance(node, list):
+        items = []
+        kept = []
+        for index, value in enumerate(node):
+            sub = trie.get(index)
+            if sub is _CUT:
+                continue
+            items.append(_without(value, sub, path + (index,), maps) if sub else value)
+            kept.append(index)
+        if len(kept) != len(node):
+            maps[path] = kept
+        return items
+    return node
+
+
+def _cuts(data: dict[Any, Any], paths: set[tuple[Any, ...]], filled: set[str], root: type[BaseModel]) -> _Cuts:
+    ids: dict[str, set[str]] = {kind: set() for kinds in _DEFINES.values() for kind in kinds}
+    whole = {kind for key in filled for kind in _DEFINES.get(key, ())}
+    if root is not Scenario:
+        return _Cuts(paths, filled, ids, whole)
+    for path in paths:
+        top = path[0]
+        if top not in _DEFINES:
+            continue
+        if len(path) == 1:
+            whole.update(_DEFINES[top])
+            continue
+        item = _at(data, path[:2])
+        if top == "state":
+            ids["state variable"].add(str(path[1]))
+            continue
+        if not isinstance(item, dict):
+            continue
+        if top != "injects":
+            _add_id(ids[_DEFINES[top][0]], item)
+            continue
+        # An inject, its decision, that decision's options, or one option.
+        rest = path[2:]
+        if not rest:
+            _add_id(ids["inject"], item)
+        decision = item.get("decision")
+        if not isinstance(decision, dict) or (rest and rest[0] != "decision"):
+            continue
+        decision_id = decision.get("id")
+        if len(rest) <= 1:
+            _add_id(ids["decision"], decision)
+            ids["option"].add(f"{decision_id}/*")
+        elif rest[1] == "options":
+            option = _at(decision, rest[1:3]) if len(rest) >= 3 else None
+            ids["option"].add(f"{decision_id}/{option.get('id')}" if isinstance(option, dict) else f"{decision_id}/*")
+    return _Cuts(paths, filled, ids, whole)
+
+
+def _at(node: Any, path: tuple[Any, ...]) -> Any:
+    for part in path:
+        if isinstance(node, dict):
+            node = node.get(part)
+        elif isinstance(node, list) and type(part) is int and 0 <= part < len(node):
+            node = node[part]
+        else:
+            return None
+    return node
+
+
+def _add_id(ids: set[str], item: dict[Any, Any]) -> None:
+    if isinstance(item.get("id"), str):
+        ids.add(item["id"])
+
+
 # --------------------------------------------------------------------------- references
+
+
+@dataclasses.dataclass(frozen=True)
+class _Finding:
+    """A reference problem: where, and either a fixed text or the id that points nowhere.
+
+    For a dangling id the did-you-mean search over every known id is left until the text is
+    needed, so a file with thousands of dangling ids does not cost ids × references.
+    """
+
+    loc: tuple[Any, ...]
+    fixed: str | None = None
+    kind: str = ""  # what the dangling id should name: "inject", "role or team", "option", …
+    value: str = ""
+    known: frozenset[str] | set[str] = frozenset()
+    decision: str = ""  # for an option: its decision
+
+    @property
+    def text(self) -> _Message:
+        """The message, or a function that makes it."""
+        if self.fixed is not None:
+            return self.fixed
+        return self.message
+
+    def message(self) -> str:
+        if self.fixed is not None:
+            return self.fixed
+        guess = difflib.get_close_matches(self.value, sorted(self.known), n=1, cutoff=0.6)
+        if self.kind == "option":
+            hint = f" (did you mean {guess[0]!r}?)" if guess else f"; its options are: {', '.join(sorted(self.known))}"
+            return f"decision {self.decision!r} has no option {self.value!r}{hint}"
+        return f"unknown {self.kind} {self.value!r}" + (f" (did you mean {guess[0]!r}?)" if guess else "")
 
 
 def check_references(scenario: Scenario) -> Iterator[tuple[tuple[Any, ...], str]]:
     """Every duplicate id and dangling reference, as (path, message)."""
+    for finding in _reference_findings(scenario):
+        yield finding.loc, finding.message()
+
+
+def check_script_references(
+    scenario: Scenario, script: Any, base: tuple[Any, ...] = ()
+) -> Iterator[tuple[tuple[Any, ...], str]]:
+    """Dangling references in a response script (the model answer or a response file), as (path, message)."""
+    for finding in _script_findings(scenario, script, base):
+        yield finding.loc, finding.message()
+
+
+def _reference_findings(scenario: Scenario) -> Iterator[_Finding]:
+    """Every duplicate id and dangling reference of a scenario."""
     actors: dict[str, str] = {}
     for kind, items in (("team", scenario.teams), ("role", scenario.roles)):
         for index, item in enumerate(items):
             key = "teams" if kind == "team" else "roles"
             if item.id == "all":
-                yield (key, index, "id"), f'"all" is reserved for everyone and cannot be a {kind} id'
+                yield _Finding((key, index, "id"), f'"all" is reserved for everyone and cannot be a {kind} id')
             elif item.id in actors:
-                yield (key, index, "id"), f"duplicate id {item.id!r} (already used by a {actors[item.id]})"
+                yield _Finding((key, index, "id"), f"duplicate id {item.id!r} (already used by a {actors[item.id]})")
             else:
                 actors[item.id] = kind
     teams = {t.id for t in scenario.teams}
     roles = {r.id for r in scenario.roles}
     for index, role in enumerate(scenario.roles):
         if role.team not in teams:
-            yield ("roles", index, "team"), _unknown("team", role.team, teams)
+            yield _Finding(("roles", index, "team"), kind="team", value=role.team, known=teams)
 
     injects: dict[str, int] = {}
     decisions: dict[str, tuple[int, dict[str, int]]] = {}
     for index, inject in enumerate(scenario.injects):
         if inject.id in injects:
-            yield ("injects", index, "id"), f"duplicate inject id {inject.id!r}"
+            yield _Finding(("injects", index, "id"), f"duplicate inject id {inject.id!r}")
         injects.setdefault(inject.id, index)
         if inject.decision is not None:
             decision = inject.decision
             if decision.id in decisions:
-                yield ("injects", index, "decision", "id"), f"duplicate decision id {decision.id!r}"
+                yield _Finding(("injects", index, "decision", "id"), f"duplicate decision id {decision.id!r}")
             options: dict[str, int] = {}
             for opt_index, option in enumerate(decision.options):
                 if option.id in options:
-                    yield (
+                    yield _Finding(
                         ("injects", index, "decision", "options", opt_index, "id"),
                         f"duplicate option id {option.id!r}",
                     )
@@ -535,12 +1063,12 @@ def check_references(scenario: Scenario) -> Iterator[tuple[tuple[Any, ...], str]
     objectives: set[str] = set()
     for index, objective in enumerate(scenario.objectives):
         if objective.id in objectives:
-            yield ("objectives", index, "id"), f"duplicate objective id {objective.id!r}"
+            yield _Finding(("objectives", index, "id"), f"duplicate objective id {objective.id!r}")
         objectives.add(objective.id)
     dynamics: set[str] = set()
     for index, dynamic in enumerate(scenario.dynamics):
         if dynamic.id in dynamics:
-            yield ("dynamics", index, "id"), f"duplicate dynamic id {dynamic.id!r}"
+            yield _Finding(("dynamics", index, "id"), f"duplicate dynamic id {dynamic.id!r}")
         dynamics.add(dynamic.id)
     refs = _Refs(actors, roles, set(injects), decisions, variables, objectives)
 
@@ -549,7 +1077,7 @@ def check_references(scenario: Scenario) -> Iterator[tuple[tuple[Any, ...], str]
     for index, dynamic in enumerate(scenario.dynamics):
         base = ("dynamics", index)
         if dynamic.var not in variables:
-            yield base + ("var",), _unknown("state variable", dynamic.var, variables)
+            yield _Finding(base + ("var",), kind="state variable", value=dynamic.var, known=variables)
         for field in ("when", "until"):
             condition = getattr(dynamic, field)
             if condition is not None:
@@ -561,7 +1089,7 @@ def check_references(scenario: Scenario) -> Iterator[tuple[tuple[Any, ...], str]
             yield from refs.condition(base + ("when",), inject.when)
         for obj_index, objective in enumerate(inject.objectives):
             if objective not in objectives:
-                yield base + ("objectives", obj_index), _unknown("objective", objective, objectives)
+                yield _Finding(base + ("objectives", obj_index), kind="objective", value=objective, known=objectives)
         yield from refs.effects(base + ("effects",), inject.effects)
         if inject.decision is not None:
             decision = inject.decision
@@ -574,14 +1102,14 @@ def check_references(scenario: Scenario) -> Iterator[tuple[tuple[Any, ...], str]
     for index, expectation in enumerate(scenario.scoring.expectations):
         base = ("scoring", "expectations", index)
         if expectation.id in expectation_ids:
-            yield base + ("id",), f"duplicate expectation id {expectation.id!r}"
+            yield _Finding(base + ("id",), f"duplicate expectation id {expectation.id!r}")
         expectation_ids.add(expectation.id)
         if expectation.objective not in objectives:
-            yield base + ("objective",), _unknown("objective", expectation.objective, objectives)
+            yield _Finding(base + ("objective",), kind="objective", value=expectation.objective, known=objectives)
         if expectation.by is not None:
             yield from refs.actors(base + ("by",), expectation.by)
-        if expectation.after is not None and expectation.after not in injects and expectation.after not in decisions:
-            yield base + ("after",), _unknown("inject or decision", expectation.after, set(injects) | set(decisions))
+        if expectation.after is not None:
+            yield from refs.inject_or_decision(base + ("after",), expectation.after)
         if expectation.decision is not None:
             yield from refs.decision(base + ("decision",), expectation.decision)
             chosen = [expectation.option] if expectation.option is not None else expectation.options or []
@@ -590,7 +1118,7 @@ def check_references(scenario: Scenario) -> Iterator[tuple[tuple[Any, ...], str]
                 path = base + ((field,) if field == "option" else (field, opt_index))
                 yield from refs.option(path, expectation.decision, option)
         if expectation.respond is not None and expectation.respond not in injects:
-            yield base + ("respond",), _unknown("inject", expectation.respond, set(injects))
+            yield _Finding(base + ("respond",), kind="inject", value=expectation.respond, known=refs.injects)
         for field in ("message_to_any", "message_to_all"):
             targets = getattr(expectation, field)
             if targets is not None:
@@ -600,16 +1128,13 @@ def check_references(scenario: Scenario) -> Iterator[tuple[tuple[Any, ...], str]
     hotwash: set[str] = set()
     for index, question in enumerate(scenario.hotwash):
         if question.id in hotwash:
-            yield ("hotwash", index, "id"), f"duplicate question id {question.id!r}"
+            yield _Finding(("hotwash", index, "id"), f"duplicate question id {question.id!r}")
         hotwash.add(question.id)
     if scenario.model is not None:
-        yield from check_script_references(scenario, scenario.model, ("model",))
+        yield from _script_findings(scenario, scenario.model, ("model",))
 
 
-def check_script_references(
-    scenario: Scenario, script: Any, base: tuple[Any, ...] = ()
-) -> Iterator[tuple[tuple[Any, ...], str]]:
-    """Dangling references in a response script (the model answer or a response file)."""
+def _script_findings(scenario: Scenario, script: Any, base: tuple[Any, ...] = ()) -> Iterator[_Finding]:
     actors = {t.id: "team" for t in scenario.teams} | {r.id: "role" for r in scenario.roles}
     roles = {r.id for r in scenario.roles}
     injects = {i.id for i in scenario.injects}
@@ -618,26 +1143,21 @@ def check_script_references(
     for decision_id, answer in script.decisions.items():
         path = base + ("decisions", decision_id)
         if decision_id not in decisions:
-            yield path, _unknown("decision", decision_id, set(decisions))
+            yield _Finding(path, kind="decision", value=decision_id, known=set(decisions))
             continue
         yield from refs.option(path + ("option",), decision_id, answer.option)
         if answer.by is not None and answer.by not in roles:
-            yield path + ("by",), _unknown("role", answer.by, roles)
+            yield _Finding(path + ("by",), kind="role", value=answer.by, known=roles)
     for index, message in enumerate(script.messages):
         path = base + ("messages", index)
         if message.from_ not in roles:
-            yield path + ("from",), _unknown("role", message.from_, roles)
+            yield _Finding(path + ("from",), kind="role", value=message.from_, known=roles)
         yield from refs.actors(path + ("to",), message.to)
-        if message.after is not None and message.after not in injects and message.after not in decisions:
-            yield path + ("after",), _unknown("inject or decision", message.after, injects | set(decisions))
+        if message.after is not None:
+            yield from refs.inject_or_decision(path + ("after",), message.after)
 
 
-def _unknown(kind: str, value: str, known: set[str]) -> str:
-    guess = difflib.get_close_matches(value, sorted(known), n=1, cutoff=0.6)
-    return f"unknown {kind} {value!r}" + (f" (did you mean {guess[0]!r}?)" if guess else "")
-
-
-@dataclass
+@dataclasses.dataclass
 class _Refs:
     known_actors: dict[str, str]
     roles: set[str]
@@ -646,23 +1166,32 @@ class _Refs:
     variables: set[str]
     objectives: set[str]
 
-    def actors(self, path: tuple[Any, ...], ids: list[str]) -> Iterator[tuple[tuple[Any, ...], str]]:
+    def __post_init__(self) -> None:
+        # Built once: a finding keeps the set it names candidates from, and there may be thousands.
+        self.actor_ids = frozenset(self.known_actors)
+        self.actors_or_all = self.actor_ids | {"all"}
+        self.decision_ids = frozenset(self.decisions)
+        self.injects_or_decisions = frozenset(self.injects) | self.decision_ids
+
+    def actors(self, path: tuple[Any, ...], ids: list[str]) -> Iterator[_Finding]:
         for index, actor in enumerate(ids):
             if actor != "all" and actor not in self.known_actors:
-                yield path + (index,), _unknown("role or team", actor, set(self.known_actors) | {"all"})
+                yield _Finding(path + (index,), kind="role or team", value=actor, known=self.actors_or_all)
 
-    def decision(self, path: tuple[Any, ...], decision: str) -> Iterator[tuple[tuple[Any, ...], str]]:
+    def decision(self, path: tuple[Any, ...], decision: str) -> Iterator[_Finding]:
         if decision not in self.decisions:
-            yield path, _unknown("decision", decision, set(self.decisions))
+            yield _Finding(path, kind="decision", value=decision, known=self.decision_ids)
 
-    def option(self, path: tuple[Any, ...], decision: str, option: str) -> Iterator[tuple[tuple[Any, ...], str]]:
+    def inject_or_decision(self, path: tuple[Any, ...], target: str) -> Iterator[_Finding]:
+        if target not in self.injects_or_decisions:
+            yield _Finding(path, kind="inject or decision", value=target, known=self.injects_or_decisions)
+
+    def option(self, path: tuple[Any, ...], decision: str, option: str) -> Iterator[_Finding]:
         if decision in self.decisions and option not in self.decisions[decision][1]:
             known = set(self.decisions[decision][1])
-            guess = difflib.get_close_matches(option, sorted(known), n=1, cutoff=0.6)
-            hint = f" (did you mean {guess[0]!r}?)" if guess else f"; its options are: {', '.join(sorted(known))}"
-            yield path, f"decision {decision!r} has no option {option!r}{hint}"
+            yield _Finding(path, kind="option", value=option, known=known, decision=decision)
 
-    def condition(self, path: tuple[Any, ...], condition: Any) -> Iterator[tuple[tuple[Any, ...], str]]:
+    def condition(self, path: tuple[Any, ...], condition: Any) -> Iterator[_Finding]:
         if isinstance(condition, (AllCondition, AnyCondition)):
             items = condition.all if isinstance(condition, AllCondition) else condition.any
             key = "all" if isinstance(condition, AllCondition) else "any"
@@ -679,16 +1208,16 @@ class _Refs:
             yield from self.option(path + ("chose", "option"), condition.chose.decision, condition.chose.option)
         elif isinstance(condition, DeliveredCondition):
             if condition.delivered not in self.injects:
-                yield path + ("delivered",), _unknown("inject", condition.delivered, self.injects)
+                yield _Finding(path + ("delivered",), kind="inject", value=condition.delivered, known=self.injects)
         elif isinstance(condition, StateCondition):
             if condition.state not in self.variables:
-                yield path + ("state",), _unknown("state variable", condition.state, self.variables)
+                yield _Finding(path + ("state",), kind="state variable", value=condition.state, known=self.variables)
         elif isinstance(condition, MessageCondition):
             for field, value in (("from", condition.message.from_), ("to", condition.message.to)):
                 if value is not None and value not in self.known_actors:
-                    yield path + ("message", field), _unknown("role or team", value, set(self.known_actors))
+                    yield _Finding(path + ("message", field), kind="role or team", value=value, known=self.actor_ids)
 
-    def effects(self, path: tuple[Any, ...], effects: list[Any]) -> Iterator[tuple[tuple[Any, ...], str]]:
+    def effects(self, path: tuple[Any, ...], effects: list[Any]) -> Iterator[_Finding]:
         for index, effect in enumerate(effects):
             here = path + (index,)
             for field in ("set", "add"):
@@ -696,11 +1225,11 @@ class _Refs:
                 if changes:
                     for var in changes:
                         if var not in self.variables:
-                            yield here + (field, var), _unknown("state variable", var, self.variables)
+                            yield _Finding(here + (field, var), kind="state variable", value=var, known=self.variables)
             if isinstance(effect, ScheduleEffect):
                 target = effect.schedule if isinstance(effect.schedule, str) else effect.schedule.inject
                 if target not in self.injects:
-                    yield here + ("schedule",), _unknown("inject", target, self.injects)
+                    yield _Finding(here + ("schedule",), kind="inject", value=target, known=self.injects)
             cancel = getattr(effect, "cancel", None)
             if cancel is not None and cancel not in self.injects:
-                yield here + ("cancel",), _unknown("inject", cancel, self.injects)
+                yield _Finding(here + ("cancel",), kind="inject", value=cancel, known=self.injects)

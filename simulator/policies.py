@@ -8,13 +8,9 @@ import random
 from pathlib import Path
 from typing import Protocol
 
-import pydantic
-
-from simulator import safeyaml
 from simulator.commands import CommandBase, Decide, SendMessage
-from simulator.diagnostics import Problem, ScenarioError
 from simulator.events import DecisionMade, DecisionOpened, EventBase, InjectDelivered
-from simulator.loader import check_script_references
+from simulator.loader import load_response_file
 from simulator.schema import Delay, ResponseScript, Scenario
 
 DEFAULT_DELAY = Delay(min="30s", mode="2m", max="8m")
@@ -150,38 +146,6 @@ class ScriptPolicy:
     @staticmethod
     def _message(message: object) -> SendMessage:
         return SendMessage(role=message.from_, to=list(message.to), text=message.text)  # type: ignore[attr-defined]
-
-
-def load_response_file(path: str | Path, scenario: Scenario) -> ResponseScript:
-    """A response file (YAML with `decisions` and `messages`), checked against the scenario."""
-    name = str(path)
-    try:
-        raw = Path(path).read_bytes()
-        text = raw.decode("utf-8-sig")
-    except OSError as exc:
-        raise ScenarioError([Problem(name, 1, 1, f"cannot read response file: {exc.strerror or exc}")]) from None
-    except UnicodeDecodeError:
-        raise ScenarioError([Problem(name, 1, 1, "response file is not valid UTF-8 text")]) from None
-    try:
-        data, positions, soft = safeyaml.parse(text)
-    except safeyaml.YamlError as exc:
-        raise ScenarioError([Problem(name, exc.line + 1, exc.col + 1, exc.message)]) from None
-    problems = [Problem(name, e.line + 1, e.col + 1, e.message) for e in soft]
-    if not isinstance(data, dict):
-        raise ScenarioError([Problem(name, 1, 1, "a response file is a mapping with `decisions` and/or `messages`")])
-    try:
-        script = ResponseScript.model_validate(data)
-    except pydantic.ValidationError as exc:
-        for error in exc.errors(include_url=False):
-            line, col = safeyaml.locate(positions, tuple(error["loc"]))
-            problems.append(Problem(name, line + 1, col + 1, str(error["msg"]).removeprefix("Value error, ")))
-        raise ScenarioError(problems) from None
-    for loc, message in check_script_references(scenario, script):
-        line, col = safeyaml.locate(positions, loc)
-        problems.append(Problem(name, line + 1, col + 1, message))
-    if problems:
-        raise ScenarioError(problems)
-    return script
 
 
 def unknown_policy(spec: str) -> str | None:

@@ -268,9 +268,13 @@ def parse(text: str, *, max_depth: int = MAX_DEPTH, max_nodes: int = MAX_NODES) 
                         hint = "; merge these keys into that mapping instead"
                     else:
                         hint = ""
+                    # On one line (a flow mapping) the line alone does not say which one came first.
+                    where = f"line {first[0] + 1}"
+                    if first[0] == top.key_line:
+                        where += f", column {first[1] + 1}"
                     soft.append(
                         YamlError(
-                            f"duplicate key {key!r} (first defined at line {first[0] + 1}){hint}",
+                            f"duplicate key {key!r} (first defined at {where}){hint}",
                             top.key_line,
                             top.key_col,
                         )

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import math
+import re
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
+    AllowInfNan,
     BaseModel,
     BeforeValidator,
     ConfigDict,
     Discriminator,
     Field,
+    Strict,
     StringConstraints,
     Tag,
     WithJsonSchema,
@@ -24,9 +28,31 @@ SCHEMA_VERSION = "tabletop/1"
 
 DURATION_PATTERN = r"^(\d+(\.\d+)?h)?(\d+(\.\d+)?m)?(\d+(\.\d+)?s)?$"
 
+
+def _duration_shape(value: object) -> object:
+    # parse_duration names a wrong type by its Python name ("got dict"); authors write mappings and lists.
+    if isinstance(value, dict):
+        raise ValueError("expected a duration such as 90s, 15m or 1h30m, got a mapping")
+    if isinstance(value, list):
+        raise ValueError("expected a duration such as 90s, 15m or 1h30m, got a list")
+    if value is None:
+        raise ValueError("expected a duration such as 90s, 15m or 1h30m, got nothing (null)")
+    return value
+
+
+def _finite_duration(value: float) -> float:
+    # "999…9h" with hundreds of digits reads as infinity, which no clock can reach.
+    if not math.isfinite(value):
+        raise ValueError("too long to be a duration (it reads as infinite)")
+    return value
+
+
 Duration = Annotated[
     float,
+    # Before-validators run last-listed first: the shape check sees the raw value before parse_duration.
     BeforeValidator(parse_duration),
+    BeforeValidator(_duration_shape),
+    AfterValidator(_finite_duration),
     WithJsonSchema(
         {
             "anyOf": [
@@ -38,6 +64,12 @@ Duration = Annotated[
     ),
 ]
 """Seconds of scenario time, written "90s", "15m" or "1h30m"."""
+
+Number = Annotated[float, Strict(), AllowInfNan(False)]
+"""A finite number, written as a YAML number: a quoted "5", `1_000`, `.inf` or `.nan` is refused.
+
+Strict, because pydantic would otherwise read the text "1_000" (YAML 1.2 text, not a number) as 1000;
+finite, because infinity and NaN break weights, state arithmetic and JSON output alike."""
 
 Id = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
 """An identifier: letters, digits, '-', '_' and '.', starting with a letter or digit."""
@@ -128,15 +160,15 @@ class StateCondition(Model):
 
     state: Id
     """Id of the state variable."""
-    above: float | None = None
+    above: Number | None = None
     """True when the value is greater than this."""
-    below: float | None = None
+    below: Number | None = None
     """True when the value is less than this."""
-    at_least: float | None = None
+    at_least: Number | None = None
     """True when the value is greater than or equal to this."""
-    at_most: float | None = None
+    at_most: Number | None = None
     """True when the value is less than or equal to this."""
-    equals: float | None = None
+    equals: Number | None = None
     """True when the value equals this."""
 
     @model_validator(mode="after")
@@ -238,14 +270,14 @@ _CONDITION_TAGS: dict[type, str] = {
 class SetEffect(Model):
     """Sets state variables to values."""
 
-    set: dict[Id, float] = Field(min_length=1)
+    set: dict[Id, Number] = Field(min_length=1)
     """Variable id → new value."""
 
 
 class AddEffect(Model):
     """Adds to state variables (a negative number subtracts)."""
 
-    add: dict[Id, float] = Field(min_length=1)
+    add: dict[Id, Number] = Field(min_length=1)
     """Variable id → amount to add."""
 
 
@@ -346,13 +378,13 @@ class StateVar(Model):
 
     label: Text
     """Display name, e.g. "Oil in the water"."""
-    initial: float = 0
+    initial: Number = 0
     """Value at the start."""
     unit: str = ""
     """Unit shown after the value, e.g. "t" or "hosts"."""
-    min: float | None = None
+    min: Number | None = None
     """Lowest value the variable can take; changes are clamped."""
-    max: float | None = None
+    max: Number | None = None
     """Highest value the variable can take; changes are clamped."""
     visible_to: list[Id] = Field(default_factory=lambda: ["all"])
     """Roles or teams that see it ("all" for everyone). The facilitator always sees it."""
@@ -381,11 +413,11 @@ class Dynamic(Model):
     """Id of the state variable it changes."""
     every: Duration
     """Interval between changes, e.g. 5m."""
-    change: float = 0
+    change: Number = 0
     """Amount added at each step."""
-    growth: float = 0
+    growth: Number = 0
     """Fraction of the current value added at each step (0.1 = +10%)."""
-    noise: float = 0
+    noise: Number = 0
     """Standard deviation of seeded random noise added at each step."""
     when: Condition | None = None
     """The dynamic starts once this holds (from the start if left out)."""
@@ -430,8 +462,9 @@ class Option(Model):
     """Longer explanation shown with the option."""
     effects: list[Effect] = Field(default_factory=list)
     """What happens when this option is chosen."""
-    weight: float = Field(default=1.0, ge=0)
-    """How likely the random policy is to pick it, relative to the other options."""
+    # Bounded so that a decision's total stays finite: random.choices refuses an infinite total.
+    weight: Number = Field(default=1.0, ge=0, le=1e9)
+    """Relative chance the random policy picks it; if every option has weight 0 it picks uniformly (lint warns)."""
 
 
 class Decision(Model):
@@ -542,7 +575,8 @@ class Expectation(Model):
     """Inject or decision that starts the clock (the start of the exercise if left out)."""
     within: Duration | None = None
     """Time allowed after the trigger."""
-    points: float = Field(default=1.0, gt=0)
+    # Bounded so that an objective's total stays finite and its share of points a number.
+    points: Number = Field(default=1.0, gt=0, le=1e9)
     """Weight of the expectation within its objective."""
     decision: Id | None = None
     """Kind "decision": this decision is taken…"""
@@ -600,11 +634,11 @@ class Expectation(Model):
 class RatingThresholds(Model):
     """Share of an objective's points needed for each HSEEP rating; below M is U."""
 
-    P: float = Field(default=0.85, ge=0, le=1)
+    P: Number = Field(default=0.85, ge=0, le=1)
     """Performed without challenges."""
-    S: float = Field(default=0.6, ge=0, le=1)
+    S: Number = Field(default=0.6, ge=0, le=1)
     """Performed with some challenges."""
-    M: float = Field(default=0.3, ge=0, le=1)
+    M: Number = Field(default=0.3, ge=0, le=1)
     """Performed with major challenges."""
 
     @model_validator(mode="after")
@@ -683,6 +717,35 @@ class ResponseScript(Model):
 # --------------------------------------------------------------------------- the scenario
 
 
+_DATE_TIME = re.compile(r"\d{4}-\d\d-\d\d[Tt ]\d\d:\d\d(:\d\d(\.\d+)?)?([Zz]|[+-]\d\d:?\d\d)\Z")
+_START_EXAMPLE = '"2026-05-04T09:00:00+08:00"'
+
+
+def _date_time_with_offset(value: object) -> object:
+    """An in-world clock must say where in the world it is: a date alone, or a time without offset, is refused.
+
+    pydantic would read "2026-05-04" as midnight with no time zone, and turn the number 1700000000
+    into a Unix time; both give a clock the author never meant.
+    """
+    if isinstance(value, datetime):
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"needs a UTC offset, e.g. {_START_EXAMPLE}")
+        return value
+    if not isinstance(value, str):
+        shown = "a mapping" if isinstance(value, dict) else "a list" if isinstance(value, list) else repr(value)
+        raise ValueError(f"expected a date and time with a UTC offset such as {_START_EXAMPLE}, got {shown}")
+    text = value.strip()
+    if re.fullmatch(r"\d{4}-\d\d-\d\d", text):
+        raise ValueError(
+            f"{value!r} is a date without a time; write the date, time and UTC offset, e.g. {_START_EXAMPLE}"
+        )
+    if _DATE_TIME.match(text + "Z"):
+        raise ValueError(f"{value!r} has no UTC offset; add one, e.g. {_START_EXAMPLE}")
+    if not _DATE_TIME.match(text):
+        raise ValueError(f"{value!r} is not a date and time; write one with its UTC offset, e.g. {_START_EXAMPLE}")
+    return text
+
+
 def _check_version(value: str) -> str:
     if value != SCHEMA_VERSION:
         raise ValueError(f"unsupported schema {value!r}; this version reads {SCHEMA_VERSION!r}")
@@ -704,9 +767,9 @@ class Scenario(Model):
     """A paragraph for the trainer choosing a scenario."""
     duration: Duration
     """Scenario time the exercise lasts, e.g. 2h."""
-    start: datetime | None = None
+    start: Annotated[datetime, BeforeValidator(_date_time_with_offset)] | None = None
     """In-world date and time at scenario time 0, with its UTC offset."""
-    pace: float = Field(default=60.0, gt=0)
+    pace: Number = Field(default=60.0, gt=0)
     """Default pace: scenario seconds per real second (60 = one scenario minute per second)."""
     teams: list[Team] = Field(min_length=1)
     """Agencies, nations and organisations."""

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from simulator.bundled import bundled_scenarios
 from simulator.cli import main
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -87,6 +88,13 @@ def test_json_gives_one_entry_per_file_with_counts_and_errors(capsys, monkeypatc
                 "severity": "error",
                 "message": "duplicate key 'duration' (first defined at line 6)",
             },
+            {
+                "file": "bad/duplicate-key.yaml",
+                "line": 20,
+                "col": 1,
+                "severity": "error",
+                "message": "duplicate key 'injects' (first defined at line 11); add these items to that list instead",
+            },
         ],
         "summary": None,
     }
@@ -140,3 +148,62 @@ def test_no_command_prints_help_and_exits_2(capsys, monkeypatch):
     status, out, _ = run(capsys, monkeypatch)
     assert status == 2
     assert out.startswith("usage: tabletop")
+
+
+def test_validate_help_documents_the_exit_status(capsys):
+    with pytest.raises(SystemExit):
+        main(["validate", "--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert "exit status: 0 every file is valid, 1 a file has errors or cannot be read, 2 usage error" in help_text
+
+
+BUNDLED = sorted(bundled_scenarios())
+
+
+def test_a_bundled_scenario_is_found_by_its_name_or_the_start_of_it(capsys, monkeypatch):
+    status, out, _ = run(capsys, monkeypatch, "validate", "port-drill", "port")
+    assert status == 0
+    assert [line.split(": ok")[0] for line in out.splitlines()] == [str(bundled_scenarios()["port-drill"])] * 2
+
+
+def test_a_word_matching_several_bundled_scenarios_lists_them(capsys, monkeypatch):
+    several = [name for name in BUNDLED if name.startswith("c")]
+    assert len(several) > 1
+    status, out, _ = run(capsys, monkeypatch, "validate", "c")
+    assert status == 1
+    assert out == f"c:1:1: error: 'c' matches several bundled scenarios: {', '.join(several)}\n"
+
+
+def test_a_misspelt_bundled_name_gets_a_did_you_mean_and_an_unknown_one_the_list(capsys, monkeypatch):
+    status, out, _ = run(capsys, monkeypatch, "validate", "maritme", "xyzzy")
+    assert status == 1
+    assert out.splitlines() == [
+        "maritme:1:1: error: no scenario file or bundled scenario named 'maritme'; did you mean maritime-bintan?",
+        f"xyzzy:1:1: error: no scenario file or bundled scenario named 'xyzzy'; bundled scenarios: {', '.join(BUNDLED)}",
+    ]
+
+
+def test_every_command_taking_a_scenario_reports_an_unknown_name_the_same_way(capsys, monkeypatch):
+    monkeypatch.chdir(DATA)
+    assert main(["simulate", "maritme"]) == 1
+    assert capsys.readouterr().err == (
+        "maritme:1:1: error: no scenario file or bundled scenario named 'maritme'; did you mean maritime-bintan?\n"
+    )
+    assert main(["lint", "maritme"]) == 1
+    assert "did you mean maritime-bintan?" in capsys.readouterr().out
+
+
+def test_a_missing_path_is_still_a_missing_file(capsys, monkeypatch):
+    status, out, _ = run(capsys, monkeypatch, "validate", "drills/maritme.yaml", "maritme.yaml")
+    assert status == 1
+    assert out.splitlines() == [
+        "drills/maritme.yaml:1:1: error: cannot read file: No such file or directory",
+        "maritme.yaml:1:1: error: cannot read file: No such file or directory",
+    ]
+
+
+def test_json_reports_an_unknown_name_as_a_file_entry(capsys, monkeypatch):
+    _, out, _ = run(capsys, monkeypatch, "validate", "--json", "maritme")
+    (entry,) = json.loads(out)
+    assert entry["file"] == "maritme" and entry["ok"] is False
+    assert entry["errors"][0]["message"].endswith("did you mean maritime-bintan?")

@@ -157,3 +157,59 @@ injects:
   - {id: loud, when: {delivered: quiet}, from: X, to: [a], channel: email, title: Loud}
 """
     assert lint(load_text(text, "nocycle.yaml")) == []
+
+
+def test_a_decision_whose_options_all_weigh_0_is_a_warning(tmp_path, monkeypatch, capsys):
+    # The random policy then ignores the weights and picks uniformly: the author likely meant otherwise.
+    text = CLEAN.replace(
+        "          label: Deploy the boom\n", "          label: Deploy the boom\n          weight: 0\n"
+    )
+    text = text.replace("          label: Wait\n", "          label: Wait\n          weight: 0.0\n")
+    status, lines = run_lint(tmp_path, monkeypatch, capsys, text)
+    assert status == 1
+    assert lines == [
+        f"s.yaml:{line_of(text, '      options:')}:7: warning: every option of decision 'contain' has weight 0: "
+        "random play picks uniformly"
+    ]
+    # One option with weight is enough.
+    one = CLEAN.replace("          label: Wait\n", "          label: Wait\n          weight: 0\n")
+    assert run_lint(tmp_path, monkeypatch, capsys, one) == (0, [])
+
+
+def test_a_dynamic_that_steps_too_often_over_the_exercise_is_a_warning(tmp_path, monkeypatch, capsys):
+    def with_every(every: str) -> str:
+        dynamics = f"dynamics:\n  - {{id: drip, var: oil, every: {every}, change: 1}}\n"
+        return changed("state:\n  oil: {label: Oil}\n", "state:\n  oil: {label: Oil}\n" + dynamics)
+
+    text = with_every("0.2s")
+    status, lines = run_lint(tmp_path, monkeypatch, capsys, text)
+    assert status == 1
+    assert lines == [
+        f"s.yaml:{line_of(text, '{id: drip')}:33: warning: dynamic 'drip' steps every 0.2s: up to 18,000 steps "
+        "over the 1h exercise (more than 10,000 makes runs slow and logs large); use a longer `every`"
+    ]
+    # 1h / 0.36s is exactly 10,000 steps: not more, so no warning.
+    assert run_lint(tmp_path, monkeypatch, capsys, with_every("0.36s")) == (0, [])
+
+
+def test_lint_prints_at_most_100_problems_per_file_then_how_many_more(tmp_path, monkeypatch, capsys):
+    idle = "".join(f"  - {{id: idle-{n:03d}, name: Idle {n}, team: port}}\n" for n in range(150))
+    text = changed("roles:\n", "roles:\n" + idle)
+    status, lines = run_lint(tmp_path, monkeypatch, capsys, text)
+    assert status == 1
+    assert len(lines) == 101
+    assert lines[99] == f"s.yaml:{line_of(text, '{id: idle-099')}:10: warning: role 'idle-099' receives no inject"
+    assert lines[100] == f"s.yaml:{line_of(text, '{id: idle-100')}:10: warning: … and 50 more problems not shown"
+    # Each file is capped on its own, so a noisy file does not hide the next one's warnings.
+    (tmp_path / "t.yaml").write_text(changed("deadline: 10m", "deadline: 70m"), encoding="utf-8")
+    assert main(["lint", "s.yaml", "t.yaml"]) == 1
+    assert capsys.readouterr().out.splitlines()[-1].startswith("t.yaml:")
+
+
+def test_lint_help_documents_the_exit_status(capsys):
+    with pytest.raises(SystemExit):
+        main(["lint", "--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert "exit status: 0 no warnings, 1 a warning or an error (so a CI check fails on warnings), 2 usage error" in (
+        help_text
+    )

@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import difflib
 import hashlib
+import re
 from pathlib import Path
 
 import pytest
 
-from simulator.diagnostics import Problem, ScenarioError
-from simulator.loader import load_bytes, load_file, load_scenario, load_text
+from simulator.cli import main
+from simulator.diagnostics import MAX_PROBLEMS, Problem, ScenarioError
+from simulator.loader import (
+    load_bytes,
+    load_file,
+    load_response_bytes,
+    load_response_file,
+    load_response_text,
+    load_scenario,
+    load_text,
+)
 
 GOOD = Path(__file__).resolve().parent / "data" / "good"
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
@@ -118,7 +129,9 @@ def test_a_typo_is_reported_once_as_a_typo_not_also_as_a_missing_key():
 
 def test_an_unquoted_number_where_an_id_is_meant_is_named_as_a_number():
     text = MINIMAL + "objectives: [{id: 1.5, text: T, capability: C}]\n"
-    assert problems_of(text) == ["s.yaml:8:19: error: id: expected text, got 1.5"]
+    assert problems_of(text) == [
+        's.yaml:8:19: error: id: expected text, got 1.5 (write "1.5" in quotes to keep it as text)'
+    ]
 
 
 def test_a_dangling_reference_in_a_dynamic_condition_points_into_the_condition():
@@ -136,3 +149,336 @@ def test_problem_text_and_json_forms():
     assert str(Problem("f.yaml", 1, 1, "hmm", "warning")) == "f.yaml:1:1: warning: hmm"
     error = ScenarioError([Problem("f", 2, 1, "b"), Problem("f", 1, 5, "a")])
     assert str(error) == "f:1:5: error: a\nf:2:1: error: b"
+
+
+# --------------------------------------------------------------------------- every problem in one run
+
+DRILL = (SCENARIOS / "port-drill.yaml").read_text(encoding="utf-8")
+
+
+def drill_with(*changes: tuple[str, str]) -> str:
+    text = DRILL
+    for old, new in changes:
+        assert text.count(old) == 1, old
+        text = text.replace(old, new)
+    return text
+
+
+def line_of(text: str, fragment: str) -> int:
+    return next(n for n, line in enumerate(text.splitlines(), 1) if fragment in line)
+
+
+def test_schema_problems_duplicate_keys_and_dangling_references_come_out_in_one_run():
+    text = drill_with(
+        ("pace: 60", "paec: 60"),
+        ("    initial: 2\n", "    initial: lots\n"),
+        ("    unit: m\n", "    unit: m\n    unit: metres\n"),
+        ("inject: boom-report", "inject: boom-reprt"),
+        ("objectives: [contain, inform]", "objectives: [contain, infrm]"),
+    )
+    assert problems_of(text) == [
+        f"s.yaml:{line_of(text, 'paec:')}:1: error: unknown key 'paec' (did you mean 'pace'?)",
+        f"s.yaml:{line_of(text, 'initial: lots')}:14: error: initial: expected a number, got 'lots'",
+        f"s.yaml:{line_of(text, 'unit: metres')}:5: error: duplicate key 'unit' (first defined at line "
+        f"{line_of(text, 'unit: metres') - 1})",
+        f"s.yaml:{line_of(text, 'infrm')}:27: error: unknown objective 'infrm' (did you mean 'inform'?)",
+        f"s.yaml:{line_of(text, 'boom-reprt')}:25: error: unknown inject 'boom-reprt' (did you mean 'boom-report'?)",
+    ]
+
+
+# Breaks that leave a scenario's references alone, and dangling references far from them: with both in
+# a file, the problems are exactly those of each alone (nothing lost, nothing invented by the pruning).
+SCHEMA_BREAKS = {
+    "unknown top-level key": ("pace: 60", "paec: 60"),
+    "missing title": ("title: Port drill — bunker spill at the container terminal\n", "# no title\n"),
+    "wrong type at the top": ("duration: 45m", "duration: [45m]"),
+    "bad value in a state variable": ("    initial: 2\n", "    initial: lots\n"),
+    "unknown key in a team": (
+        "{id: port, name: Port Authority, kind: agency, nation: Singapore}",
+        "{id: port, name: Port Authority, knd: agency}",
+    ),
+    "bad enum in a late inject": ("    channel: sitrep\n", "    channel: telex\n"),
+    # Cuts an inject from the middle of the list: the findings after it must map back to their own lines.
+    "middle inject cut away": ("    channel: phone\n    title: Journalist", "    channel: fax\n    title: Journalist"),
+    "bad hot wash question": (
+        "    text: What would you change in the port's spill plan?",
+        "    txt: What would you change?",
+    ),
+    "bad delay in the model answer": ("      delay: 3m\n", "      delay: soon\n"),
+}
+REFERENCE_BREAKS = {
+    "role's team": ("    team: coastguard\n", "    team: coastgard\n"),
+    "inject's objective": ("objectives: [contain, inform]", "objectives: [contain, infrm]"),
+    "scheduled inject": ("inject: boom-report", "inject: boom-reprt"),
+    "condition's variable": ("when: {state: oil_m3, above: 10}", "when: {state: oil_m4, above: 10}"),
+    "expectation's option": (
+        "      option: boom\n      by: [harbour-master]",
+        "      option: bom\n      by: [harbour-master]",
+    ),
+    "model answer's role": ("    - from: harbour-master\n", "    - from: harbour-mastr\n"),
+}
+
+
+def all_problems(text: str) -> set[str]:
+    try:
+        load_text(text, "s.yaml")
+    except ScenarioError as exc:
+        return {str(p) for p in exc.problems}
+    return set()
+
+
+@pytest.mark.parametrize("schema_break", sorted(SCHEMA_BREAKS))
+@pytest.mark.parametrize("reference_break", sorted(REFERENCE_BREAKS))
+def test_a_broken_file_reports_its_dangling_references_too(schema_break, reference_break):
+    alone = all_problems(drill_with(SCHEMA_BREAKS[schema_break]))
+    dangling = all_problems(drill_with(REFERENCE_BREAKS[reference_break]))
+    assert alone and dangling and not alone & dangling
+    both = all_problems(drill_with(SCHEMA_BREAKS[schema_break], REFERENCE_BREAKS[reference_break]))
+    assert both == alone | dangling
+
+
+@pytest.mark.parametrize(
+    ("change", "not_reported"),
+    [
+        # The inject has no channel, so it is cut away: the option scheduling it is not told it is unknown.
+        (
+            (
+                "    to: [harbour-master]\n    channel: radio\n    title: Boom in place",
+                "    to: [harbour-master]\n    title: Boom in",
+            ),
+            "unknown inject 'boom-report'",
+        ),
+        # A broken team: the role in it is not told its team is unknown.
+        (
+            (
+                "{id: coastguard, name: Police Coast Guard, kind: agency, nation: Singapore}",
+                "{id: coastguard, name: 5}",
+            ),
+            "unknown team 'coastguard'",
+        ),
+        # No usable team list at all: no role is told its team is unknown.
+        (("teams:\n  - {id: port", "teams: 5\nold_teams:\n  - {id: port"), "unknown team"),
+        # A broken option: the expectation and the model answer naming it are not told it does not exist.
+        (("          label: Deploy the terminal's boom around the vessel\n", ""), "has no option 'boom'"),
+        # A broken state variable: the dynamic's condition on it is not told it is unknown.
+        (("    max: 400\n", "    max: -1\n"), "unknown state variable 'boom_m'"),
+    ],
+)
+def test_references_to_ids_defined_in_a_broken_part_are_not_reported(change, not_reported):
+    problems = problems_of(drill_with(change))
+    assert problems
+    assert not [p for p in problems if not_reported in p]
+
+
+def test_a_dangling_id_close_to_one_in_a_broken_part_still_gets_its_did_you_mean():
+    text = drill_with(("    max: 400\n", "    max: -1\n"), ("until: {state: boom_m,", "until: {state: boom_mm,"))
+    assert problems_of(text) == [
+        f"s.yaml:{line_of(text, 'max: -1')}:5: error: state variable 'boom_m': min (0) is greater than max (-1)",
+        f"s.yaml:{line_of(text, 'boom_mm')}:20: error: unknown state variable 'boom_mm' (did you mean 'boom_m'?)",
+    ]
+
+
+def test_a_file_with_every_top_level_key_broken_still_reports_only_its_own_problems():
+    # Stand-ins for the required keys let the check go on; nothing is reported inside them.
+    assert problems_of("schema: 1\nid: [x]\nteams: {}\nroles: 7\ninjects: {a: 1}\nmodel: {decisions: []}\n") == [
+        "s.yaml:1:1: error: missing required key 'domain'",
+        "s.yaml:1:1: error: missing required key 'duration'",
+        "s.yaml:1:1: error: missing required key 'title'",
+        's.yaml:1:9: error: schema: expected text, got 1 (write "1" in quotes to keep it as text)',
+        "s.yaml:2:5: error: id: expected text, got a list",
+        "s.yaml:3:8: error: teams: expected a list, got a mapping",
+        "s.yaml:4:8: error: roles: expected a list, got 7",
+        "s.yaml:5:10: error: injects: expected a list, got a mapping",
+        "s.yaml:6:20: error: decisions: expected a mapping, got a list",
+    ]
+
+
+# --------------------------------------------------------------------------- many problems
+
+
+def counting_did_you_mean(monkeypatch) -> list[int]:
+    calls: list[int] = []
+    real = difflib.get_close_matches
+
+    def counted(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(difflib, "get_close_matches", counted)
+    return calls
+
+
+def test_a_blob_of_unknown_keys_shows_100_problems_and_searches_only_for_those(monkeypatch):
+    calls = counting_did_you_mean(monkeypatch)
+    problems = problems_of(MINIMAL + "".join(f"junk{n}: {n}\n" for n in range(20_000)))
+    assert len(problems) == MAX_PROBLEMS + 1
+    assert problems[0].startswith("s.yaml:8:1: error: unknown key 'junk0'; expected one of: ")
+    assert problems[-1] == f"s.yaml:{8 + MAX_PROBLEMS}:1: error: … and 19,900 more problems not shown"
+    # A did-you-mean search per problem shown, not per problem found: the cost stays linear.
+    assert len(calls) <= MAX_PROBLEMS
+
+
+def test_thousands_of_dangling_ids_among_thousands_of_ids_cost_a_search_only_per_problem_shown(monkeypatch):
+    roles = "".join(f"  - {{id: role-{n}, name: R, team: police}}\n" for n in range(3_000))
+    injects = "".join(
+        f"  - {{id: i{n}, at: 0s, from: C, to: [ghost-{n}], channel: radio, title: T}}\n" for n in range(3_000)
+    )
+    text = MINIMAL.replace("roles: [{id: gold, name: Gold commander, team: police}]\n", "roles:\n" + roles)
+    calls = counting_did_you_mean(monkeypatch)
+    problems = problems_of(text + "injects:\n" + injects)
+    assert len(problems) == MAX_PROBLEMS + 1
+    assert problems[0].endswith("error: unknown role or team 'ghost-0'")
+    assert problems[-1].endswith("error: … and 2,900 more problems not shown")
+    assert len(calls) <= MAX_PROBLEMS
+
+
+def test_a_valid_file_is_loaded_without_any_did_you_mean_search(monkeypatch):
+    calls = counting_did_you_mean(monkeypatch)
+    load_file(SCENARIOS / "port-drill.yaml")
+    assert calls == []
+
+
+# --------------------------------------------------------------------------- numbers, clocks, encodings
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("pace: .inf", "8:7: error: pace: must be a finite number, got inf"),
+        ("pace: -.inf", "8:7: error: pace: must be a finite number, got -inf"),
+        ("state: {x: {label: X, initial: .nan}}", "8:32: error: initial: must be a finite number, got nan"),
+        ("state: {x: {label: X, initial: 1e999}}", "8:32: error: initial: must be a finite number, got inf"),
+        ("pace: 1_000", "8:7: error: pace: expected a number, got '1_000' (YAML 1.2 reads 1_000 as text; write 1000)"),
+        ('pace: "60"', "8:7: error: pace: expected a number, got '60' (remove the quotes to make it a number)"),
+        ("pace: true", "8:7: error: pace: expected a number, got true"),
+        # Weights are bounded: two of 1e308 would add up to infinity, which random play cannot draw from.
+        (
+            "injects: [{id: i, at: 0s, from: C, to: [gold], channel: radio, title: T, decision: "
+            "{id: d, prompt: P, options: [{id: a, label: A, weight: 1e308}, {id: b, label: B}]}}]",
+            "8:139: error: weight: must be less than or equal to 1000000000",
+        ),
+    ],
+)
+def test_numbers_must_be_finite_numbers_written_as_numbers(line, message):
+    assert problems_of(MINIMAL + line + "\n") == [f"s.yaml:{message}"]
+
+
+@pytest.mark.parametrize(
+    ("value", "ok"),
+    [
+        ('"2026-05-04T09:00:00+08:00"', True),
+        ("2026-05-04T09:00:00Z", True),
+        ("2026-05-04 09:00+0800", True),
+        ("2026-05-04", False),
+        ('"2026-05-04T09:00:00"', False),
+        ("1700000000", False),
+    ],
+)
+def test_start_needs_a_date_time_and_offset(value, ok):
+    text = MINIMAL + f"start: {value}\n"
+    if ok:
+        start = load_text(text, "s.yaml").scenario.start
+        assert start is not None and start.utcoffset() is not None
+    else:
+        (problem,) = problems_of(text)
+        assert problem.startswith("s.yaml:8:8: error: start: ")
+        assert "UTC offset" in problem
+
+
+@pytest.mark.parametrize(
+    ("raw", "encoding"),
+    [
+        (MINIMAL.encode("utf-32"), "UTF-32"),
+        (MINIMAL.encode("utf-32-be"), "UTF-32"),
+        (MINIMAL.encode("utf-16"), "UTF-16"),
+        (MINIMAL.encode("utf-16-be"), "UTF-16"),
+    ],
+)
+def test_wide_encodings_are_named_with_or_without_a_byte_order_mark(raw, encoding):
+    with pytest.raises(ScenarioError) as caught:
+        load_bytes(raw, "s.yaml")
+    assert [str(p) for p in caught.value.problems] == [f"s.yaml:1:1: error: file is {encoding} text; save it as UTF-8"]
+
+
+def test_binary_with_nul_bytes_is_still_called_binary():
+    with pytest.raises(ScenarioError) as caught:
+        load_bytes(MINIMAL.encode() + bytes(range(256)) * 4, "s.yaml")
+    assert "file is binary" in str(caught.value)
+
+
+# --------------------------------------------------------------------------- response files
+
+DRILL_SCENARIO = load_scenario(SCENARIOS / "port-drill.yaml")
+
+
+def response_problems(text: str) -> list[str]:
+    with pytest.raises(ScenarioError) as caught:
+        load_response_text(text, "r.yaml", DRILL_SCENARIO)
+    return [str(p) for p in caught.value.problems]
+
+
+def test_a_response_file_loads_from_text_bytes_or_a_path(tmp_path):
+    text = "decisions:\n  containment: {option: boom, delay: 3m}\nmessages:\n  - {from: env-officer, to: [port], at: 5m, text: Hi}\n"
+    script = load_response_text(text, "r.yaml", DRILL_SCENARIO)
+    assert script.decisions["containment"].option == "boom"
+    assert script.decisions["containment"].delay == 180.0
+    assert load_response_bytes(text.encode("utf-8-sig"), "r.yaml", DRILL_SCENARIO) == script
+    (tmp_path / "r.yaml").write_text(text, encoding="utf-8")
+    assert load_response_file(tmp_path / "r.yaml", DRILL_SCENARIO) == script
+
+
+def test_response_file_problems_name_the_key_and_point_at_it():
+    assert response_problems("decisions:\n  containment:\n    option: boom\n    ratonale: x\n") == [
+        "r.yaml:4:5: error: unknown key 'ratonale' (did you mean 'rationale'?)"
+    ]
+    assert response_problems("decisions:\n  containment: boom\n") == [
+        "r.yaml:2:16: error: containment: expected a mapping, got 'boom' (write containment: {option: boom})"
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["decisions:\n  containmnt:\n    option: boom\n", "decisions: {containmnt: {option: boom}}\n"],
+)
+def test_an_unknown_decision_in_a_response_file_is_reported_at_its_key(text):
+    line, col = (2, 3) if text.startswith("decisions:\n") else (1, 13)
+    assert response_problems(text) == [
+        f"r.yaml:{line}:{col}: error: unknown decision 'containmnt' (did you mean 'containment'?)"
+    ]
+
+
+def test_a_model_answer_with_an_unknown_decision_is_reported_at_its_key():
+    text = drill_with(("  decisions:\n    containment:\n", "  decisions:\n    containmnt:\n"))
+    assert problems_of(text) == [
+        f"s.yaml:{line_of(text, 'containmnt:')}:5: error: unknown decision 'containmnt' (did you mean 'containment'?)"
+    ]
+
+
+GUIDE = SCENARIOS.parent / "docs" / "authoring.md"
+
+
+def guide_block(language: str, *containing: str) -> str:
+    text = GUIDE.read_text(encoding="utf-8")
+    blocks = re.findall(rf"^```{language}\n(.*?)^```$", text, re.M | re.S)
+    (block,) = [b for b in blocks if all(part in b for part in containing)]
+    return block
+
+
+def test_the_response_file_example_in_the_guide_fits_the_tutorial_scenario_and_plays(tmp_path, capsys):
+    tutorial = guide_block("yaml", "id: ferry-fire", "\nmodel:")  # the tutorial's whole file
+    example = guide_block("yml", "# hold-tugs.yaml")
+    scenario = load_text(tutorial, "ferry-fire.yaml").scenario
+    script = load_response_text(example, "hold-tugs.yaml", scenario)
+    answer = script.decisions["tugs"]
+    assert (answer.option, answer.delay, answer.by) == ("hold", 360.0, "harbour-master")
+    assert answer.rationale
+    assert [(m.from_, m.after, m.at) for m in script.messages] == [
+        ("harbour-master", "passengers-in-water", None),
+        ("sar-coordinator", None, 1800.0),
+    ]
+    (tmp_path / "ferry-fire.yaml").write_text(tutorial, encoding="utf-8")
+    (tmp_path / "hold-tugs.yaml").write_text(example, encoding="utf-8")
+    status = main(["simulate", str(tmp_path / "ferry-fire.yaml"), "--policy", str(tmp_path / "hold-tugs.yaml")])
+    out = capsys.readouterr().out
+    assert status == 0
+    assert "passengers-in-water" in out

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import copy
+from pathlib import Path
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from simulator import safeyaml
 from simulator.diagnostics import ScenarioError
 from simulator.loader import LoadedScenario, load_bytes, load_text
 from simulator.schema import CONDITION_KEYS, EFFECT_KEYS
@@ -175,3 +178,58 @@ MINIMAL = {
 @given(st.dictionaries(st.sampled_from(["injects", "state", "dynamics", "objectives", "scoring", "model"]), STRUCTURES))
 def test_near_valid_scenarios_raise_only_scenario_errors(extra):
     outcome(lambda: load_text(_yamlish({**MINIMAL, **extra}).lstrip("\n") + "\n", "fuzz.yaml"))
+
+
+# A real scenario with a few nodes replaced or deleted: reaches the pruning of broken parts and the
+# reference checks on what remains, which arbitrary documents rarely do.
+DRILL, _, _ = safeyaml.parse((Path(__file__).resolve().parent.parent / "scenarios" / "port-drill.yaml").read_text())
+
+
+def _paths(node: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    found = [path] if path else []
+    children = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else []
+    for key, child in children:
+        found += _paths(child, path + (key,))
+    return found
+
+
+DRILL_PATHS = _paths(DRILL)
+DELETE = object()
+
+
+def _holds(node: Any, part: Any) -> bool:
+    if isinstance(node, dict):
+        return part in node
+    return isinstance(node, list) and isinstance(part, int) and part < len(node)
+
+
+def _mutated(changes: list[tuple[tuple[Any, ...], Any]]) -> dict[str, Any]:
+    """The drill with each change applied where its path still leads (an earlier change may have cut it)."""
+    document = copy.deepcopy(DRILL)
+    for path, value in changes:
+        parent: Any = document
+        for part in path[:-1]:
+            if not _holds(parent, part):
+                break
+            parent = parent[part]
+        else:
+            if _holds(parent, path[-1]):
+                if value is DELETE:
+                    del parent[path[-1]]
+                else:
+                    parent[path[-1]] = value
+    return document
+
+
+@FAST
+@given(
+    st.lists(st.tuples(st.sampled_from(DRILL_PATHS), st.one_of(st.just(DELETE), STRUCTURES)), min_size=1, max_size=4)
+)
+def test_a_real_scenario_with_broken_parts_raises_only_scenario_errors(changes):
+    text = _yamlish(_mutated(changes)).lstrip("\n") + "\n"
+    outcome(lambda: load_text(text, "fuzz.yaml"))
+    try:
+        load_text(text, "fuzz.yaml")
+    except ScenarioError as exc:
+        # Every problem is at a line of the file, even those found in what remained after cutting.
+        assert all(p.line <= text.count("\n") + 1 for p in exc.problems)

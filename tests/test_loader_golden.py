@@ -13,8 +13,10 @@ from pathlib import Path
 
 import pytest
 
+from simulator.bundled import resolve_scenario
 from simulator.cli import main
-from simulator.loader import MAX_BYTES
+from simulator.diagnostics import ScenarioError
+from simulator.loader import MAX_BYTES, load_response_file, load_scenario
 
 DATA = Path(__file__).resolve().parent / "data"
 BAD = DATA / "bad"
@@ -111,3 +113,28 @@ def test_the_installed_command_exits_1_without_a_traceback_on_hostile_files():
     assert "Traceback" not in result.stderr
     assert result.stderr == ""
     assert result.stdout == "".join((BAD / Path(n).name.replace(".yaml", ".expected")).read_text() for n in names)
+
+
+RESPONSES = sorted(path.name for path in (BAD / "responses").glob("*.yaml"))
+
+
+def test_every_bad_response_file_has_its_expected_output():
+    assert len(RESPONSES) >= 5
+    expected = sorted(path.with_suffix(".yaml").name for path in (BAD / "responses").glob("*.expected"))
+    assert expected == RESPONSES
+
+
+@pytest.mark.parametrize("name", RESPONSES)
+def test_a_bad_response_file_reports_exactly_its_pinned_problems(name, monkeypatch):
+    # Response files are read by the same machinery as scenarios, checked against the bundled port drill.
+    monkeypatch.chdir(DATA)
+    scenario = load_scenario(resolve_scenario("port-drill"))
+    with pytest.raises(ScenarioError) as caught:
+        load_response_file(f"bad/responses/{name}", scenario)
+    out = "".join(f"{problem}\n" for problem in caught.value.problems)
+    golden = BAD / "responses" / name.replace(".yaml", ".expected")
+    if UPDATE:
+        golden.write_text(out, encoding="utf-8")
+    assert out == golden.read_text(encoding="utf-8")
+    for line in out.splitlines():
+        assert re.fullmatch(r"bad/responses/[a-z0-9-]+\.yaml:\d+:\d+: error: \S.*", line), line

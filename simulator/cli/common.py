@@ -11,9 +11,8 @@ from simulator.loader import LoadedScenario, load_file
 
 def load_or_report(name: str) -> LoadedScenario | None:
     """The scenario at a path or bundled name; on problems prints them and returns None."""
-    path = resolve_scenario(name)
     try:
-        return load_file(path)
+        return load_file(resolve_scenario(name))
     except ScenarioError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)

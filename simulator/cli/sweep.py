@@ -14,7 +14,8 @@ from typing import TextIO
 from simulator.cli import control_stream
 from simulator.cli.common import fail, load_or_report
 from simulator.diagnostics import ScenarioError
-from simulator.policies import POLICY_NAMES, load_response_file, unknown_policy
+from simulator.loader import load_response_file
+from simulator.policies import POLICY_NAMES, unknown_policy
 from simulator.sweep import SweepError, default_jobs, sweep
 from simulator.sweep.report import html, notes, terminal, warning_lines
 

@@ -7,13 +7,20 @@ import json
 from typing import Any
 
 from simulator.bundled import resolve_scenario
-from simulator.diagnostics import ScenarioError
+from simulator.diagnostics import MAX_PROBLEMS, ScenarioError
 from simulator.loader import load_file
 from simulator.schema import Scenario
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser("validate", help="check scenario files (exit 0 valid, 1 invalid)")
+    parser = sub.add_parser(
+        "validate",
+        help="check scenario files (exit 0 valid, 1 invalid)",
+        description="Check scenario files against the schema and their own references. Every problem of a file "
+        "is printed as FILE:LINE:COL: error: MESSAGE, in file order (at most "
+        f"{MAX_PROBLEMS} per file, then a line saying how many more).",
+        epilog="exit status: 0 every file is valid, 1 a file has errors or cannot be read, 2 usage error",
+    )
     parser.add_argument("paths", nargs="+", metavar="PATH", help="scenario files or bundled scenario names")
     parser.add_argument("--json", action="store_true", help="print one JSON entry per file")
     parser.set_defaults(handler=run)
@@ -48,20 +55,19 @@ def run(args: argparse.Namespace) -> int:
     entries = []
     status = 0
     for name in args.paths:
-        path = resolve_scenario(name)
+        path = name
         try:
+            path = str(resolve_scenario(name))
             loaded = load_file(path)
         except ScenarioError as exc:
             status = 1
-            entries.append(
-                {"file": str(path), "ok": False, "errors": [p.as_dict() for p in exc.problems], "summary": None}
-            )
+            entries.append({"file": path, "ok": False, "errors": [p.as_dict() for p in exc.problems], "summary": None})
             if not args.json:
                 for problem in exc.problems:
                     print(problem)
             continue
         info = summary(loaded.scenario)
-        entries.append({"file": str(path), "ok": True, "errors": [], "summary": info})
+        entries.append({"file": path, "ok": True, "errors": [], "summary": info})
         if not args.json:
             print(
                 f"{path}: ok — {info['title']} ({info['domain']}, {_count(info['roles'], 'role')}, "

@@ -14,8 +14,8 @@ from multiprocessing.connection import Connection, wait
 from typing import Any, NamedTuple
 
 from simulator.events import DecisionMade, DecisionOpened, DecisionTimedOut, EventBase, InjectDelivered
-from simulator.loader import LoadedScenario, load_text
-from simulator.policies import POLICY_NAMES, Policy, ScriptPolicy, load_response_file, make_policy
+from simulator.loader import LoadedScenario, load_response_file, load_text
+from simulator.policies import POLICY_NAMES, Policy, ScriptPolicy, make_policy
 from simulator.schema import Scenario
 from simulator.scoring import score_summary
 from simulator.simulation import simulate
