@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import re
 from datetime import datetime
+from functools import cached_property
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -821,12 +822,35 @@ class Scenario(Model):
         """The team with this id."""
         return self._teams[team_id]  # type: ignore[attr-defined]
 
+    # Per-run plans that depend only on the scenario, built on first use and kept: every run of a
+    # sweep, a replay or a resume reuses them.
+    @cached_property
+    def timed_injects(self) -> list[Inject]:
+        """The injects with an `at` time, in delivery order (file order among equal times)."""
+        return sorted((i for i in self.injects if i.at is not None), key=_inject_time)
+
+    @cached_property
+    def recipients(self) -> dict[str, list[str]]:
+        """Each inject's recipients as role ids, resolved from roles, teams and "all" (shared: do not change)."""
+        resolved: dict[tuple[str, ...], list[str]] = {}
+        out: dict[str, list[str]] = {}
+        for inject in self.injects:
+            key = tuple(inject.to)
+            if key not in resolved:
+                resolved[key] = self.resolve_roles(inject.to)
+            out[inject.id] = resolved[key]
+        return out
+
     def resolve_roles(self, ids: list[str] | None) -> list[str]:
         """Role ids named by a list of role ids, team ids and "all", in scenario order."""
         if ids is None or "all" in ids:
             return [r.id for r in self.roles]
         wanted = set(ids)
         return [r.id for r in self.roles if r.id in wanted or r.team in wanted]
+
+
+def _inject_time(inject: Inject) -> float:
+    return inject.at or 0.0
 
 
 AllCondition.model_rebuild()
