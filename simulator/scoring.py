@@ -6,14 +6,24 @@ Semantics, in the words evaluators use:
   taken or lapses); without `after` the trigger is the start of the exercise. A `respond`
   expectation without `after` is triggered by the delivery of the inject it names; a `decision`
   expectation is untriggered while its decision was never put to the players.
+- A `respond` expectation counts only a response from the inject's recipients (or, with `by`,
+  from those roles): a message one of them sends at or after the delivery, or the choice at the
+  inject's decision. A message from anyone else is at most a "wrong role" miss.
 - Untriggered expectations are *not applicable*: they earn nothing and count toward no maximum,
   so a contingency that never fired does not punish the players who made it unnecessary.
 - An action counts when it happens at or after the trigger; with `within` it is on time up to
   trigger + within, inclusive. Later is "too late" by the difference.
 - `message_to_all` earns a share of its points for each listed role or team reached in time.
+- A log without `exercise_ended` stops short (a crash, or a report during play). What could still
+  change after its last event is *open*, not missed: an action whose window had not closed, a
+  decision neither taken nor lapsed, a final value, a peak that could still cross its threshold.
+  Open expectations, like untriggered ones, earn nothing and count toward no maximum.
 - An objective's share is points / maximum over its applicable expectations; the rating is the
   highest of P, S, M whose threshold the share reaches, else U. An evaluator's override (the
   last `rating_overridden` event for the objective) replaces the rating; both are kept.
+- Every point awarded cites events: the action that earned it, or for a state expectation the
+  event that set the value measured (`exercise_started` for an initial value, the
+  `state_changed` that set a peak) and, for a final value, `exercise_ended`.
 """
 
 from __future__ import annotations
@@ -31,8 +41,17 @@ from simulator.events import EventBase
 from simulator.schema import Expectation, RatingThresholds, Scenario, StateCondition
 
 Rating = Literal["P", "S", "M", "U"]
-Status = Literal["met", "partial", "missed", "not_triggered"]
-Miss = Literal["not_done", "too_late", "wrong_option", "wrong_role", "wrong_partner", "not_triggered", "state"]
+Status = Literal["met", "partial", "missed", "not_triggered", "open"]
+Miss = Literal["not_done", "too_late", "wrong_option", "wrong_role", "wrong_partner", "state", "not_triggered", "open"]
+
+STATUS_WORDS: dict[str, str] = {
+    "met": "met",
+    "partial": "partial",
+    "missed": "missed",
+    "not_triggered": "not triggered",
+    "open": "open when the log stopped",
+}
+"""Expectation statuses in words, for reports."""
 
 RATING_WORDS: dict[str, str] = {
     "P": "Performed without challenges",
@@ -69,13 +88,14 @@ class ExpectationResult(Result):
     points: float
     """Points earned."""
     max_points: float
-    """Points available (0 when not triggered)."""
+    """Points available (0 when not triggered or open)."""
     evidence: list[int]
     """Sequence numbers of the events that earned the points, or that show why they were missed."""
     reason: str
     """Why it was met or missed, in words."""
     misses: list[Miss]
-    """Machine-readable reasons for a miss: not_done, too_late, wrong_option, wrong_role, wrong_partner, state."""
+    """Machine-readable reasons: not_done, too_late, wrong_option, wrong_role, wrong_partner, state (a miss),
+    not_triggered or open (not judged)."""
     trigger: str | None
     """Inject or decision id that started the clock (None: the start of the exercise)."""
     trigger_t: float | None
@@ -144,6 +164,8 @@ class OutcomeCheck(Result):
     """E.g. "below 10"."""
     value: float
     held: bool
+    status: Status
+    """The expectation's status: met, missed, or open when the log stopped before the value was settled."""
 
 
 class StateOutcome(Result):
@@ -171,7 +193,10 @@ class InformLink(Result):
     first_t: float
     first_seq: int
     delay: float | None
-    """Seconds from the sending team's first inject to its first message to the other team."""
+    """Seconds from the sending team's first inject to its first message to the other team; None when
+    the team wrote before it received any inject (see `before_first_inject`): never negative."""
+    before_first_inject: bool
+    """Whether the first message came before the sending team's first inject (or it never had one)."""
 
 
 class Coordination(Result):
@@ -273,7 +298,10 @@ class Scorecard(Result):
     observations: list[ObservationItem]
     hotwash: list[HotwashItem]
     events: int
+    ended: bool
+    """Whether the log holds the exercise's end; when not, it stops short and some results may be open."""
     ended_t: float
+    """Time of the end, or of the last event when the log stops short."""
     end_reason: str | None
 
 
@@ -338,6 +366,7 @@ class _Log:
         self.observations: list[EventBase] = []
         self.overrides: dict[str, EventBase] = {}
         self.hotwash: list[EventBase] = []
+        self.started: EventBase | None = None
         self.ended: EventBase | None = None
         self.first_delivery: dict[str, float] = {}
         self.first_trigger_t: float | None = None
@@ -379,6 +408,9 @@ class _Log:
             elif kind == "exercise_ended":
                 if self.ended is None:
                     self.ended = event
+            elif kind == "exercise_started":
+                if self.started is None:
+                    self.started = event
         # The log is in time order, so message times are sorted: windows are found by bisection.
         self.message_times = [m.t for m in self.messages]
         if events:
@@ -431,7 +463,7 @@ class _Scorer:
         else:
             fields = self._state(exp)
         status: Status = fields["status"]
-        max_points = 0.0 if status == "not_triggered" else exp.points
+        max_points = 0.0 if status in ("not_triggered", "open") else exp.points
         points = fields.pop("earned", exp.points if status == "met" else 0.0)
         return fields, round(points, 6), max_points
 
@@ -440,7 +472,7 @@ class _Scorer:
         status: Status = fields["status"]
         kind = exp.kind
         description = exp.description or self._describe(exp)
-        corrective = exp.corrective_action or self._corrective(exp, description)
+        corrective = exp.corrective_action or self._corrective(exp, description, fields.get("misses", []))
         return ExpectationResult(
             id=exp.id,
             objective=exp.objective,
@@ -468,7 +500,7 @@ class _Scorer:
         if exp.after is not None:
             trigger = self.log.trigger(exp.after)
             if trigger is None:
-                raise _NotTriggered(f"not applicable: {exp.after} never happened")
+                raise _NotTriggered(self._by_stop(f"not applicable: {exp.after} never happened"))
             start = trigger.t
         elif default is not None:
             trigger, start = default, default.t
@@ -482,7 +514,9 @@ class _Scorer:
         assert decision_id is not None
         opened = self.log.opened.get(decision_id)
         if opened is None:
-            return _not_triggered(exp, f"not applicable: decision {decision_id} was never put to the players")
+            return _not_triggered(
+                exp, self._by_stop(f"not applicable: decision {decision_id} was never put to the players")
+            )
         try:
             start, due, trigger = self._window(exp)
         except _NotTriggered as exc:
@@ -499,6 +533,9 @@ class _Scorer:
                     "evidence": [opened.seq, lapsed.seq],
                     "reason": f"not done: decision {decision_id} lapsed at {format_clock(lapsed.t)} without a choice",
                 }
+            if self.log.ended is None:
+                # Neither taken nor lapsed, and the log stops short: the players may still take it.
+                return self._opened(base, [opened.seq], f"decision {decision_id} not yet taken")
             return {
                 **base,
                 "status": "missed",
@@ -549,7 +586,7 @@ class _Scorer:
         assert inject_id is not None
         delivery = self.log.delivered.get(inject_id)
         if delivery is None:
-            return _not_triggered(exp, f"not applicable: inject {inject_id} was never delivered")
+            return _not_triggered(exp, self._by_stop(f"not applicable: inject {inject_id} was never delivered"))
         try:
             start, due, trigger = self._window(exp, delivery)
         except _NotTriggered as exc:
@@ -568,7 +605,9 @@ class _Scorer:
                     # Later candidates cannot change the verdict: the first by a right role decides it.
                     break
         candidates = sorted((c for c in candidates if c.t + _EPS >= start), key=lambda e: e.seq)
-        return self._first_fit(exp, base, start, due, candidates, allowed, f"no response to {inject_id}")
+        return self._unsettled(
+            self._first_fit(exp, base, start, due, candidates, allowed, f"no response to {inject_id}"), due
+        )
 
     def _since(self, start: float) -> list[EventBase]:
         """Messages at or after a time."""
@@ -646,13 +685,14 @@ class _Scorer:
             hitting = self._hitting(after, reach, allowed)
             result = self._first_fit(exp, base, start, due, hitting, allowed, "")
             if result["misses"] != ["not_done"]:
-                return result
-            return self._no_message(exp, base, after, allowed, targets)
+                return self._unsettled(result, due)
+            return self._unsettled(self._no_message(exp, base, after, allowed, targets), due)
         # message_to_all: each listed role or team must be reached; partial credit per target.
         reached: list[str] = []
         evidence: list[int] = []
         problems: list[str] = []
         misses: list[Miss] = []
+        unsettled: list[list[Miss]] = []
         late_by = None
         last_t: float | None = None
         for target in targets:
@@ -665,6 +705,7 @@ class _Scorer:
                 last_t = fit["done_t"] if last_t is None else max(last_t, fit["done_t"])
             else:
                 problems.append(f"{target}: {fit['reason']}")
+                unsettled.append(fit["misses"])
                 evidence.extend(fit["evidence"])
                 for miss in fit["misses"]:
                     if miss not in misses:
@@ -672,6 +713,10 @@ class _Scorer:
                 if fit["late_by"] is not None:
                     late_by = max(late_by or 0.0, fit["late_by"])
         earned = exp.points * len(reached) / len(targets)
+        if problems and self._open(due) and any(set(m) <= _UNSETTLED for m in unsettled):
+            # A partner not reached yet may still be reached: the verdict waits for the window to close.
+            so_far = f"reached {len(reached)} of {len(targets)} so far (" + "; ".join(problems) + ")"
+            return self._opened(base, sorted(set(evidence)), so_far)
         if not problems:
             return {
                 **base,
@@ -731,8 +776,15 @@ class _Scorer:
             exp.measure
         ]
         unit = self.scenario.state[var].unit if var in self.scenario.state else ""
-        shown = f"{var} {where} {number(value)}{(' ' + unit) if unit else ''}"
-        evidence = [event.seq] if event is not None else []
+        amount = f"{number(value)}{(' ' + unit) if unit else ''}"
+        shown = f"{var} {where} {amount}"
+        log = self.log
+        # The event that set the value (the start, for a value never changed) and, for a final
+        # value, the end that made it final: met or missed, the verdict cites what it rests on.
+        source = event if event is not None else log.started
+        evidence = [source.seq] if source is not None else []
+        if exp.measure == "final" and log.ended is not None:
+            evidence.append(log.ended.seq)
         base = {
             "trigger": None,
             "trigger_t": 0.0,
@@ -741,7 +793,11 @@ class _Scorer:
             "late_by": None,
             "evidence": evidence,
         }
-        if condition.holds(value):
+        holds = condition.holds(value)
+        if not self._settled(condition, exp.measure, exp.at, value, holds):
+            so_far = f"{var} {amount} so far; needs {where} {condition_text(condition)}"
+            return self._opened(base, evidence, so_far, due=False)
+        if holds:
             return {**base, "status": "met", "misses": [], "reason": f"{shown}, {condition_text(condition)} as needed"}
         return {
             **base,
@@ -749,6 +805,56 @@ class _Scorer:
             "misses": ["state"],
             "reason": f"{shown}; needed {condition_text(condition)}",
         }
+
+    def _settled(self, condition: StateCondition, measure: str, at: float | None, value: float, holds: bool) -> bool:
+        """Whether a state verdict can no longer change after the last event of the log."""
+        if self.log.ended is not None:
+            return True
+        if measure == "final":
+            return False
+        if measure == "at":
+            return (at or 0.0) + _EPS < self.log.last_t
+        # A peak can only rise and a lowest value only fall: some verdicts are final already.
+        rising = measure == "peak"
+        op, threshold = condition.comparison
+        if op in ("above", "at_least"):
+            return holds if rising else not holds
+        if op in ("below", "at_most"):
+            return not holds if rising else holds
+        return value > threshold if rising else value < threshold
+
+    # ----------------------------------------------------------------- a log that stops short
+
+    def _open(self, due: float | None) -> bool:
+        """Whether an action window was still open when the log stopped (never, in a log that ended)."""
+        log = self.log
+        return log.ended is None and (due is None or due + _EPS >= log.last_t)
+
+    def _by_stop(self, reason: str) -> str:
+        """A reason about something that did not happen, saying when the log stopped if it stops short."""
+        if self.log.ended is None:
+            return f"{reason} (the log stops at {format_clock(self.log.last_t)})"
+        return reason
+
+    def _opened(self, base: dict[str, Any], evidence: list[int], so_far: str, *, due: bool = True) -> dict[str, Any]:
+        """The open verdict: what had happened by the time the log stopped, and the due time if there is one."""
+        when = f"open when the log stopped at {format_clock(self.log.last_t)}"
+        if due and base.get("due_t") is not None:
+            when += f" (due {format_clock(base['due_t'])})"
+        return {
+            **base,
+            "status": "open",
+            "misses": ["open"],
+            "evidence": evidence,
+            "earned": 0.0,
+            "reason": f"{when}: {so_far}",
+        }
+
+    def _unsettled(self, result: dict[str, Any], due: float | None) -> dict[str, Any]:
+        """A miss the players could still make good, in a log that stops inside the window, is open instead."""
+        if result["status"] != "missed" or not self._open(due) or not set(result["misses"]) <= _UNSETTLED:
+            return result
+        return self._opened(result, result["evidence"], f"so far {result['reason']}")
 
     def measure(self, var: str, measure: str, at: float | None) -> tuple[float, EventBase | None]:
         """A variable's final, peak, lowest or at-time value, and the event that set it (None: initial)."""
@@ -794,17 +900,47 @@ class _Scorer:
         assert exp.state is not None
         return f"{exp.state.state} {exp.measure} {condition_text(exp.state)}"
 
-    def _corrective(self, exp: Expectation, description: str) -> str:
+    def _corrective(self, exp: Expectation, description: str, misses: Sequence[str]) -> str:
+        """A corrective action worded by why the expectation was missed, not only by its kind."""
         kind = exp.kind
         description = description.rstrip(". ")
-        if kind == "message":
-            return f"Agree who informs whom and when, and rehearse it: {description}."
         if kind == "state":
             # Mid-sentence: "so that fewer than 10 …", keeping acronyms such as "PCS" as written.
             if description[:2].istitle():
                 description = description[0].lower() + description[1:]
             return f"Review the response plan so that {description}."
-        return f"Review procedures and train the role to act in time: {description}."
+        advice = []
+        for miss in misses:
+            if miss == "not_done":
+                advice.append(_NOT_DONE[kind])
+            elif miss in _ADVICE:
+                advice.append(_ADVICE[miss])
+        if not advice:
+            # Met or not judged: the plan never shows it, but the field is always filled.
+            advice.append(
+                _NOT_DONE["message"] if kind == "message" else "Review procedures and train the role to act in time"
+            )
+        text = "; ".join([advice[0]] + [a[0].lower() + a[1:] for a in advice[1:]])
+        return f"{text}: {description}."
+
+
+_UNSETTLED = {"not_done", "wrong_role", "wrong_partner"}
+"""Misses that a later action in the same window could still turn into a success."""
+
+_NOT_DONE = {
+    "decision": "Make sure the decision is taken before it lapses: agree who takes it and rehearse it",
+    "respond": "Make sure the recipients act on the inject and say so",
+    "message": "Agree who informs whom and when, and rehearse it",
+}
+"""Corrective advice when nothing was done, by expectation kind."""
+
+_ADVICE = {
+    "too_late": "Cut the time from trigger to action: rehearse the steps and set a time standard",
+    "wrong_option": "Review the decision criteria and what each option leads to with the decision-makers",
+    "wrong_role": "Make clear which role is responsible and has the authority to act",
+    "wrong_partner": "Check the contact list and call-out plan so that the right partner is informed",
+}
+"""Corrective advice by the reason an action was missed."""
 
 
 class _NotTriggered(Exception):
@@ -1002,6 +1138,7 @@ def _score(scenario: Scenario, events: Sequence[EventBase]) -> Scorecard:
             for q in scenario.hotwash
         ],
         events=log.count,
+        ended=log.ended is not None,
         ended_t=log.end_t,
         end_reason=log.ended.reason if log.ended is not None else None,  # type: ignore[attr-defined]
     )
@@ -1066,6 +1203,7 @@ def _outcomes(scenario: Scenario, scorer: _Scorer, log: _Log, results: list[Expe
                 condition=condition_text(exp.state),
                 value=value,
                 held=by_id[exp.id].met,
+                status=by_id[exp.id].status,
             )
         )
     outcomes = []
@@ -1117,20 +1255,27 @@ def _coordination(scenario: Scenario, log: _Log) -> Coordination:
     informed = {to for _, to in links}
     speaking = {source for source, _ in links}
     order = {t.id: n for n, t in enumerate(scenario.teams)}
-    return Coordination(
-        links=[
+    rows = []
+    for (source, to), (count, first_t, first_seq) in sorted(
+        links.items(), key=lambda kv: (order.get(kv[0][0], 0), order.get(kv[0][1], 0))
+    ):
+        received = log.first_delivery.get(source)
+        # A team that wrote before anything reached it did not react to an inject: a negative
+        # "delay" would read as a reaction time, so none is given and the link says why.
+        early = received is None or first_t + _EPS < received
+        rows.append(
             InformLink(
                 from_team=source,
                 to_team=to,
                 messages=count,
                 first_t=first_t,
                 first_seq=first_seq,
-                delay=first_t - log.first_delivery[source] if source in log.first_delivery else None,
+                delay=None if early or received is None else max(0.0, first_t - received),
+                before_first_inject=early,
             )
-            for (source, to), (count, first_t, first_seq) in sorted(
-                links.items(), key=lambda kv: (order.get(kv[0][0], 0), order.get(kv[0][1], 0))
-            )
-        ],
+        )
+    return Coordination(
+        links=rows,
         never_informed=[t.id for t in scenario.teams if t.id not in informed] if len(scenario.teams) > 1 else [],
         silent=[t.id for t in scenario.teams if t.id not in speaking] if len(scenario.teams) > 1 else [],
         first_trigger_t=log.first_trigger_t,

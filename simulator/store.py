@@ -11,7 +11,8 @@ Schema (format 1):
            data TEXT)                        -- JSON object of the type's own fields
 
 The scenario's source text is stored in meta so a log is self-contained: scoring and reports
-need nothing else.
+need nothing else. Opening a log checks its `format`: a log of another format (say, from a newer
+version) is refused by name rather than misread.
 """
 
 from __future__ import annotations
@@ -49,25 +50,50 @@ class LogError(Exception):
 
 
 class EventStore:
-    """An exercise log in one SQLite file. `append` commits before it returns."""
+    """An exercise log in one SQLite file. `append` commits before it returns.
 
-    def __init__(self, path: str | Path, *, create: bool = False) -> None:
+    `readonly=True` is for commands that only read a log (reports, `log info|export|verify`): the
+    file is opened with SQLite's `mode=ro`, so reading never changes it — no header written into
+    an empty file, no journal mode switched on somebody else's database — and it still sees
+    every event committed by an exercise that is writing the log at the same time.
+    """
+
+    def __init__(self, path: str | Path, *, create: bool = False, readonly: bool = False) -> None:
         self.path = Path(path)
         if not create and not self.path.exists():
             raise LogError(f"{self.path}: no such log file")
+        if not create and self.path.is_file() and self.path.stat().st_size == 0:
+            # SQLite would take an empty file for an empty database (and a writer would fill it in).
+            raise LogError(f"{self.path}: empty file, not a Tabletop log")
         try:
-            self._db = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            # FULL: an event is on disk, not only in the OS cache, before anyone is told it was sent.
-            self._db.execute("PRAGMA synchronous=FULL")
-            if create:
-                self._db.executescript(_SCHEMA)
-            tables = {row[0] for row in self._db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            self._db = _readonly(self.path) if readonly else _connect(self.path)
         except sqlite3.DatabaseError as exc:
             raise LogError(f"{self.path}: not a Tabletop log ({exc})") from None
-        if not {"meta", "events"} <= tables:
+        try:
+            # Look before writing anything: a file that is not a log must be left exactly as it was.
+            problem = None if create else self._problem()
+            if problem is None and not readonly:
+                self._db.execute("PRAGMA journal_mode=WAL")
+                # FULL: an event is on disk, not only in the OS cache, before anyone is told it was sent.
+                self._db.execute("PRAGMA synchronous=FULL")
+                if create:
+                    self._db.executescript(_SCHEMA)
+        except sqlite3.DatabaseError as exc:
+            problem = f"not a Tabletop log ({exc})"
+        if problem is not None:
             self._db.close()
-            raise LogError(f"{self.path}: not a Tabletop log (no events table)")
+            raise LogError(f"{self.path}: {problem}")
+
+    def _problem(self) -> str | None:
+        """Why the open file is not a log this version can use, or None."""
+        tables = {row[0] for row in self._db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        if not {"meta", "events"} <= tables:
+            return "not a Tabletop log (no events table)"
+        return format_problem(self._meta_value("format"))
+
+    def _meta_value(self, key: str) -> str | None:
+        row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
 
     @classmethod
     def create(cls, path: str | Path, meta: dict[str, str]) -> EventStore:
@@ -147,8 +173,13 @@ class EventStore:
 
     @classmethod
     def import_jsonl(cls, source: str | Path, target: str | Path) -> EventStore:
-        """A new log file from a JSONL export; every line is validated first."""
-        meta: dict[str, str] = {}
+        """A new log file from a JSONL export; every line is validated first.
+
+        Refused before anything is written: a file without the metadata line an export starts
+        with, a format this version does not read, no copy of the scenario, or no events — each
+        would only fail later, when the log is reported or verified.
+        """
+        meta: dict[str, str] | None = None
         events: list[EventBase] = []
         with open(source, encoding="utf-8") as handle:
             for number, line in enumerate(handle, 1):
@@ -156,18 +187,81 @@ class EventStore:
                     continue
                 try:
                     data = json.loads(line)
-                    if number == 1 and isinstance(data, dict) and set(data) == {"meta"}:
+                    if meta is None and not events and isinstance(data, dict) and set(data) == {"meta"}:
+                        if not isinstance(data["meta"], dict):
+                            raise ValueError("the metadata line holds no mapping")
                         meta = {str(k): str(v) for k, v in data["meta"].items()}
                         continue
+                    if meta is None:
+                        raise LogError(
+                            f"{source}:{number}: not a Tabletop log export (it starts with an event, not the "
+                            "metadata line `tabletop log export` writes first)"
+                        )
                     event = parse_event(data)
                 except (ValueError, pydantic.ValidationError) as exc:
                     raise LogError(f"{source}:{number}: not a valid event ({_first_line(exc)})") from None
                 if event.seq != len(events) + 1:
                     raise LogError(f"{source}:{number}: expected event seq {len(events) + 1}, found {event.seq}")
                 events.append(event)
+        if meta is None:
+            raise LogError(f"{source}: empty file, not a Tabletop log export")
+        problem = format_problem(meta.get("format"))
+        if problem:
+            raise LogError(f"{source}: {problem}")
+        if not meta.get("scenario_source"):
+            raise LogError(f"{source}: the export holds no copy of its scenario, so the log could not be scored")
+        if not events:
+            raise LogError(f"{source}: the export holds no events: the exercise never started")
+        if events[0].type != "exercise_started":  # type: ignore[attr-defined]
+            raise LogError(f"{source}: the first event is {events[0].type}, not exercise_started")  # type: ignore[attr-defined]
         store = cls.create(target, meta)
         store.append_many(events)
         return store
+
+
+def stored_scenario_name(path: str | Path) -> str:
+    """How problems in the copy of the scenario inside a log name their source: the log, not the file it came from."""
+    return f"{path} (stored scenario)"
+
+
+def format_problem(value: str | None) -> str | None:
+    """What is wrong with a log's `format` metadata for this version (None: it is the one this version reads)."""
+    if value == FORMAT:
+        return None
+    if value is None:
+        return f"not a Tabletop log (no format in its metadata); this version of Tabletop reads log format {FORMAT}"
+    if value.isdigit() and int(value) > int(FORMAT):
+        return (
+            f"log format {value} was written by a newer version of Tabletop; "
+            f"this version reads log format {FORMAT} only"
+        )
+    return f"unknown log format {value!r}; this version of Tabletop reads log format {FORMAT}"
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    return sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+
+
+def _readonly(path: Path) -> sqlite3.Connection:
+    """A connection that cannot change the file; falls back to `immutable` where SQLite cannot share the WAL index.
+
+    A WAL-mode database opened read-only needs its -shm index: SQLite uses a live writer's, or
+    creates one beside the file. Where it cannot create one (read-only folder or medium) no
+    exercise can be writing the log either, so reading it as immutable is safe there and only there.
+    """
+    uri = path.resolve().as_uri()
+    db = sqlite3.connect(f"{uri}?mode=ro", uri=True, isolation_level=None, check_same_thread=False)
+    try:
+        # The open is lazy: the first read is where SQLite finds out whether it can use the WAL.
+        db.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()
+        return db
+    except sqlite3.OperationalError as exc:
+        name = getattr(exc, "sqlite_errorname", "")
+        if not (name.startswith("SQLITE_READONLY") or name.startswith("SQLITE_CANTOPEN")):
+            db.close()
+            raise
+    db.close()
+    return sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True, isolation_level=None, check_same_thread=False)
 
 
 def _row(event: EventBase) -> tuple[int, float, float, str, str, str]:

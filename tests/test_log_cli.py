@@ -65,3 +65,40 @@ def test_bad_files_give_one_clear_line(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "not a Tabletop log" in err and "No such file" in err
     assert "Traceback" not in err
+
+
+def test_import_refuses_what_report_and_verify_would_refuse_later(tmp_path, capsys):
+    path = simulate(tmp_path, capsys)
+    assert main(["log", "export", str(path), "-o", str(tmp_path / "run.jsonl")]) == 0
+    lines = (tmp_path / "run.jsonl").read_text().splitlines()
+    (tmp_path / "empty.jsonl").write_text("")
+    (tmp_path / "events-only.jsonl").write_text("\n".join(lines[1:]) + "\n")
+    capsys.readouterr()
+    for name in ("empty.jsonl", "events-only.jsonl"):
+        assert main(["log", "import", str(tmp_path / name), "-o", str(tmp_path / f"{name}.db")]) == 1
+        assert not (tmp_path / f"{name}.db").exists()
+    captured = capsys.readouterr()
+    assert "0 events" not in captured.out
+    assert "empty.jsonl: empty file, not a Tabletop log export" in captured.err
+    assert "events-only.jsonl:1: not a Tabletop log export" in captured.err
+    assert "Traceback" not in captured.err
+
+
+def test_info_reads_a_log_while_an_exercise_writes_it(tmp_path, capsys):
+    from simulator.bundled import resolve_scenario
+    from simulator.engine import Exercise
+    from simulator.loader import load_file
+    from simulator.simulation import log_meta
+    from simulator.store import EventStore
+
+    drill = load_file(resolve_scenario("port-drill"))
+    path = tmp_path / "live.db"
+    with EventStore.create(path, log_meta(drill, seed=0)) as writer:
+        exercise = Exercise(drill.scenario, sink=writer.append, sha256=drill.sha256)
+        exercise.start()
+        exercise.advance(120)
+        assert main(["log", "info", str(path), "--json"]) == 0
+        info = json.loads(capsys.readouterr().out)
+        assert (info["events"], info["ended"]) == (len(exercise.events), False)
+        assert main(["report", str(path)]) == 0
+        assert "**Not ended — log stops at T+00:00:00.**" in capsys.readouterr().out

@@ -5,16 +5,26 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import shutil
+import sqlite3
+import subprocess
 from html.parser import HTMLParser
+from pathlib import Path
+from typing import get_args
 
 import pytest
 
+from simulator.bundled import resolve_scenario
 from simulator.cli import main
-from simulator.commands import AnswerHotwash, Observe, OverrideRating
+from simulator.commands import AnswerHotwash, InjectAdHoc, Observe, OverrideRating, SendMessage
 from simulator.engine import Exercise
-from simulator.loader import load_text
+from simulator.events import EVENT_TYPES
+from simulator.loader import load_file, load_text
+from simulator.policies import make_policy
 from simulator.report import build_report, read_log, render_html, render_json, render_markdown
-from simulator.simulation import log_meta
+from simulator.report.aar import PaceChange
+from simulator.scoring import Miss, Status
+from simulator.simulation import log_meta, simulate
 from simulator.store import EventStore
 
 
@@ -194,10 +204,15 @@ def test_charts_fit_long_names_and_print_rows_whole(tmp_path):
         exercise.start()
         exercise.advance(float("inf"))
     html = render_html(build_report(*_scenario_and_events(path)))
-    # The lane label is cut to the gutter with an ellipsis; the full name stays in the tooltip.
-    assert f"<title>{long_name}</title>Regional maritime ope…</text>" in html
-    # The last axis label ends at its tick instead of running off the chart.
-    assert 'text-anchor="end" class="ticklabel">+00:10:00</text>' in html
+    # The lane label wraps over two lines in the gutter, whole; the full name is also the tooltip.
+    assert (
+        f'<title>{long_name}</title><tspan x="240">Regional maritime operations</tspan>'
+        '<tspan x="240" dy="17">centre duty officer</tspan></text>'
+    ) in html
+    assert "…" not in html.split('aria-label="Timeline')[1].split("</svg>")[0]
+    # Short h:mm tick labels; the last one ends at its tick instead of running off the chart.
+    assert 'text-anchor="end" class="ticklabel">0:10</text>' in html
+    assert "+00:10:00</text>" not in html
     assert "thead { display: table-header-group; }" in html and "tr { break-inside: avoid; }" in html
     assert html.count("<thead>") == html.count("<table")
 
@@ -209,3 +224,283 @@ def test_markdown_emphasis_survives_folded_yaml_text():
     question = "Where did the picture stop?\n"
     assert "**" + md_escape(question) + "**" == "**Where did the picture stop?**"
     assert md_escape("a | b *c*") == "a \\| b \\*c\\*"
+
+
+# --------------------------------------------------------------------------- audit fixes
+
+
+def _simulated(tmp_path, name="port-drill", policy="model", seed=1, file="run.db"):
+    path = tmp_path / file
+    assert main(["simulate", name, "--policy", policy, "--seed", str(seed), "--log", str(path)]) == 0
+    return path
+
+
+def _cut(source, target, until):
+    """A copy of a log as a crash at `until` would have left it: no exercise_ended, nothing later."""
+    with EventStore(source) as store:
+        meta, events = store.meta(), store.events()
+    with EventStore.create(target, meta) as out:
+        out.append_many([e for e in events if e.t <= until])
+    return target
+
+
+def test_a_log_with_no_events_is_a_clean_error(tmp_path, capsys):
+    loaded = load_text(HOSTILE, "hostile.yaml")
+    path = tmp_path / "empty.db"
+    EventStore.create(path, log_meta(loaded, 0)).close()
+    assert main(["report", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert f"{path}: log holds no events: the exercise never started" in err
+    assert "Traceback" not in err
+
+
+def test_a_log_that_stops_short_says_so_and_leaves_open_windows_open(tmp_path, capsys):
+    cut = _cut(_simulated(tmp_path), tmp_path / "cut.db", 200)
+    capsys.readouterr()
+    assert main(["report", str(cut), "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert (data["overview"]["ended"], data["overview"]["ended_t"], data["overview"]["end_reason"]) == (
+        False,
+        180.0,
+        None,
+    )
+    found = {e["id"]: e for o in data["score"]["objectives"] for e in o["expectations"]}
+    # Decided at 3m: settled. The message was due at 10m and the final oil is unknown at 3m.
+    assert found["boom-chosen"]["status"] == "met"
+    tell = found["tell-coastguard"]
+    assert (tell["status"], tell["misses"], tell["points"], tell["max_points"]) == ("open", ["open"], 0.0, 0.0)
+    assert tell["reason"].startswith("open when the log stopped at T+00:03:00 (due T+00:10:00): so far not done")
+    assert found["oil-kept-low"]["status"] == "open"
+    # Open is not a miss: nothing in the plan, and the score counts only what was settled.
+    assert data["score"]["improvement_plan"] == [] and data["score"]["improvements"] == []
+    assert (data["score"]["points"], data["score"]["max_points"]) == (2.0, 2.0)
+    assert main(["report", str(cut)]) == 0
+    markdown = capsys.readouterr().out
+    assert "**Not ended — log stops at T+00:03:00.**" in markdown
+    assert "| open when the log stopped | 0 / 0 |" in markdown
+    html = render_html(build_report(*_scenario_and_events(cut)))
+    assert '<p class="stopped">Not ended — log stops at T+00:03:00.' in html
+    assert '<span class="status open">open when the log stopped</span>' in html
+
+
+def test_a_bad_stored_scenario_is_named_by_the_log_not_the_file_it_came_from(tmp_path, capsys):
+    path = _simulated(tmp_path)
+    db = sqlite3.connect(path)
+    (source,) = db.execute("SELECT value FROM meta WHERE key = 'scenario_source'").fetchone()
+    db.execute(
+        "UPDATE meta SET value = ? WHERE key = 'scenario_source'",
+        (source.replace("schema: tabletop/1", "schema: tabletop/2"),),
+    )
+    db.commit()
+    db.close()
+    assert main(["report", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert f"{path} (stored scenario):3:9: error: schema: unsupported schema 'tabletop/2'" in err
+    assert "scenarios/port-drill.yaml" not in err
+    assert main(["log", "verify", str(path)]) == 1
+    assert f"{path} (stored scenario):3:9:" in capsys.readouterr().err
+
+
+def test_a_log_of_a_newer_format_is_refused_by_name(tmp_path, capsys):
+    path = _simulated(tmp_path)
+    db = sqlite3.connect(path)
+    db.execute("UPDATE meta SET value = '2' WHERE key = 'format'")
+    db.commit()
+    db.close()
+    assert main(["report", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert "log format 2 was written by a newer version of Tabletop; this version reads log format 1 only" in err
+
+
+def test_the_printed_report_holds_the_collapsed_sections(tmp_path):
+    """Closed <details> print nothing in Chromium unless their content part is shown for print."""
+    html = render_html(build_report(*_scenario_and_events(_simulated(tmp_path, "maritime", "random"))))
+    assert "details::details-content { content-visibility: visible; display: block; }" in html
+    chromium, pdftotext = shutil.which("chromium"), shutil.which("pdftotext")
+    if not (chromium and pdftotext):
+        pytest.skip("needs chromium and pdftotext (apt-get install -y chromium poppler-utils)")
+    page, pdf = tmp_path / "aar.html", tmp_path / "aar.pdf"
+    page.write_text(html, encoding="utf-8")
+    subprocess.run(
+        [
+            chromium,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            "--no-pdf-header-footer",
+            f"--print-to-pdf={pdf}",
+            page.as_uri(),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    text = subprocess.run([pdftotext, str(pdf), "-"], check=True, capture_output=True, text=True).stdout
+    squashed = " ".join(text.split())
+    # The first and the last rows of the appendix, and a significant event from the timeline table.
+    assert "Dark transfer off Bintan — tanker seizure and illicit ship-to-ship transfer (seed 1)" in squashed
+    assert "exercise_ended scenario time is up" in squashed
+    assert "decision ssas-action opened for company-cso" in squashed
+
+
+def test_every_evidence_link_has_its_row_in_the_appendix(tmp_path):
+    report = build_report(*_scenario_and_events(_simulated(tmp_path, "maritime", "random")))
+    html = render_html(report, appendix_limit=5)
+    links = set(re.findall(r'href="#(e\d+)"', html))
+    rows = set(re.findall(r'<tr id="(e\d+)"', html))
+    assert links and links <= rows
+    # Past the limit only cited events are listed, after a line that says what is left out.
+    assert "e6" not in rows and len(rows) < len(report.events)
+    assert '<tr class="gap"><td colspan="5">events 6–' in html
+    markdown = render_markdown(report, appendix_limit=5)
+    cited = {q for o in report.score.objectives for e in o.expectations for q in e.evidence}
+    listed = {int(n) for n in re.findall(r"^\| (\d+) \| T\+", markdown, flags=re.M)}
+    assert cited <= listed
+
+
+def test_markdown_words_statuses_overrides_and_keeps_lists_tight(tmp_path):
+    loaded = load_text(HOSTILE, "hostile.yaml")
+    path = tmp_path / "hostile.db"
+    with EventStore.create(path, log_meta(loaded, 0)) as store:
+        exercise = Exercise(loaded.scenario, sink=store.append, clock=lambda: 0.0)
+        exercise.start()
+        exercise.advance(float("inf"))
+        exercise.submit(Observe(text="First", kind="note"))
+        exercise.submit(Observe(text="Second", kind="strength", objective="o1"))
+        override = exercise.submit(OverrideRating(objective="o1", rating="M", reason="Slow"))[0]
+        exercise.submit(AnswerHotwash(role="soc", question="q1", answer="One"))
+        exercise.submit(AnswerHotwash(role="soc", question="q1", answer="Two"))
+    report = build_report(*_scenario_and_events(path))
+    markdown = render_markdown(report)
+    assert f"M (override, event {override.seq}: Slow) |" in markdown
+    assert "- T+00:10:00 (note): First\n- T+00:10:00 (strength, o1): Second\n\n## Hot wash" in markdown
+    assert "- SOC \\<b\\>lead\\</b\\>: One\n- SOC \\<b\\>lead\\</b\\>: Two\n" in markdown
+    assert "\\_" not in markdown.split("## Timeline")[0]  # no `not\_triggered` or `timed\_out`
+    # The decision lapsed: who was asked, and "lapsed" rather than a status identifier.
+    assert "| asked: SOC \\<b\\>lead\\</b\\> | lapsed |" in markdown
+    html = render_html(report)
+    assert '<span class="muted">asked:</span> SOC &lt;b&gt;lead&lt;/b&gt;</td>' in html
+    assert f'Evaluator override (<a href="#e{override.seq}">event {override.seq}</a>)' in html
+
+
+def test_negative_coordination_delays_read_as_before_the_first_inject(tmp_path):
+    text = HOSTILE.replace(
+        'roles: [{id: soc, name: "SOC <b>lead</b>", team: blue}]',
+        "roles: [{id: soc, name: SOC, team: blue}, {id: ir, name: Responder, team: red}]",
+    ).replace('teams: [{id: blue, name: "Blue | team"}]', "teams: [{id: blue, name: Blue}, {id: red, name: Red}]")
+    loaded = load_text(text, "two.yaml")
+    path = tmp_path / "two.db"
+    with EventStore.create(path, log_meta(loaded, 0)) as store:
+        exercise = Exercise(loaded.scenario, sink=store.append, clock=lambda: 0.0)
+        exercise.start()
+        exercise.advance(60)
+        # Red writes at 1m; its first inject only comes at 4m.
+        exercise.submit(SendMessage(role="ir", to=["soc"], text="Anything for us?"))
+        exercise.advance(240)
+        exercise.submit(InjectAdHoc(to=["ir"], title="Now you know"))
+        exercise.advance(float("inf"))
+    report = build_report(*_scenario_and_events(path))
+    link = report.score.coordination.links[0]
+    assert (link.from_team, link.to_team, link.delay, link.before_first_inject) == ("red", "blue", None, True)
+    assert "| Red | Blue | 1 | T+00:01:00 | before its first inject |" in render_markdown(report)
+    assert '<span class="muted">before its first inject</span>' in render_html(report)
+
+
+def test_charts_keep_values_off_the_lines_and_print_the_hash_whole(drill_log):
+    html = render_html(build_report(*_scenario_and_events(drill_log)))
+    state = html.split('aria-label="State variables over time"')[1].split("</svg>")[0]
+    # The scale's values sit in the gutter left of the panels (x < 70), not on the plotted line.
+    values = re.findall(r'<text x="([\d.]+)" y="[\d.]+" text-anchor="end" class="(?:ticklabel|thresholdlabel)">', state)
+    assert values and all(float(x) < 70 for x in values)
+    ratings = html.split('aria-label="Share of points per objective"')[1].split("</svg>")[0]
+    # Value labels come after (over) the threshold lines, on a backing that stops the line short.
+    assert ratings.rindex('class="threshold"') < ratings.index('class="labelback"') or "barlabel" in ratings
+    assert 'class="muted sha"' in html and "overflow-wrap: anywhere" in html
+
+
+def test_the_json_layout_is_the_documented_one(tmp_path):
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "report-format.md").read_text(encoding="utf-8")
+    sections = _documented_keys(doc)
+    loaded = load_file(resolve_scenario("maritime"))
+    # The random policy misses some expectations: findings and an improvement plan to check too.
+    run = simulate(loaded, make_policy("random", loaded.scenario, 1), seed=1)
+    run.exercise.submit(Observe(text="Calm radio", objective="share", about="ifc-watch", kind="strength"))
+    run.exercise.submit(AnswerHotwash(role="ifc-watch", question=loaded.scenario.hotwash[0].id, answer="Quick"))
+    data = json.loads(render_json(build_report(loaded.scenario, run.events, log_meta(loaded, 1))))
+    assert sections[""] == list(data)
+    assert sections["score.objectives[].expectations[]"] == list(data["score"]["objectives"][0]["expectations"][0])
+    checked = 0
+    for path, keys in sections.items():
+        found = _at(data, path)
+        if found is None:
+            # Empty in this run (a headless run changes no pace): the model says what an entry holds.
+            assert path == "overview.pace_changes[]"
+            assert keys == list(PaceChange.model_fields)
+            continue
+        # An event is its envelope, then its type's own fields (checked below).
+        assert keys == list(found)[: len(keys) if path == "events[]" else None], path
+        checked += 1
+    assert checked >= 20
+    assert list(data["score"]["improvements"][0]) == sections["score.strengths[]"]
+    # The documented enumerations are the scorecard's.
+    assert _enumerated(doc, "`status`:") == list(get_args(Status))
+    assert _enumerated(doc, "`misses` (") == list(get_args(Miss))
+    # Every event type and its own fields, in order.
+    types = dict(re.findall(r"^\| `(\w+)` \| (`.*) \|$", doc, flags=re.M))
+    assert set(types) == set(EVENT_TYPES)
+    for name, cls in EVENT_TYPES.items():
+        own = [f for f in cls.model_fields if f not in ("seq", "t", "wall", "actor", "type")]
+        # The first backticked word of each comma-separated item is the field; the rest is its note.
+        listed = [re.match(r"`(\w+)`", item.strip()).group(1) for item in re.split(r",(?![^(]*\))", types[name])]
+        assert listed == own, name
+    # The seed is a number, as in the events.
+    assert data["overview"]["seed"] == 1 == data["events"][0]["seed"]
+
+
+def _documented_keys(doc: str) -> dict[str, list[str]]:
+    """For each `## path` or `### path` section of the format page, the keys of its first table."""
+    sections: dict[str, list[str]] = {}
+    current: str | None = None
+    for line in doc.splitlines():
+        heading = re.match(r"^#{2,3} (?:`([^`]+)`|(Top level))$", line)
+        if heading:
+            current = heading.group(1) or ""
+            continue
+        if current is None:
+            continue
+        row = re.match(r"^\| `(\w+)` \| ", line)
+        if row and not line.startswith("| `type` | Its own fields"):
+            sections.setdefault(current, []).append(row.group(1))
+        elif sections.get(current) and not line.startswith("|"):
+            current = None
+    return sections
+
+
+def _at(data, path: str):
+    """An object at a documented path (`a.b[].c[]`): the first one there is, looking through every list; or None."""
+
+    def find(node, parts):
+        if not parts:
+            return node
+        head, rest = parts[0], parts[1:]
+        node = node[head.removesuffix("[]")]
+        if not head.endswith("[]"):
+            return find(node, rest)
+        for item in node:
+            found = find(item, rest)
+            if found is not None:
+                return found
+        return None
+
+    return find(data, [part for part in path.split(".") if part])
+
+
+def _enumerated(doc: str, lead: str) -> list[str]:
+    after = doc.split(lead, 1)[1]
+    table = after.split("\n\n", 2)[1]
+    return re.findall(r"^\| `(\w+)` \|", table, flags=re.M)

@@ -7,12 +7,14 @@ from pathlib import Path
 
 import pytest
 
+from simulator.bundled import resolve_scenario
 from simulator.cli import main
-from simulator.commands import AnswerHotwash, CommandBase, Decide, Observe, OverrideRating, SendMessage
+from simulator.commands import AnswerHotwash, CommandBase, Decide, InjectAdHoc, Observe, OverrideRating, SendMessage
 from simulator.engine import Exercise
-from simulator.loader import LoadedScenario, load_text
+from simulator.loader import LoadedScenario, load_file, load_text
+from simulator.policies import make_policy
 from simulator.scoring import ObjectiveSummary, Scorecard, rate, score, score_summary
-from simulator.simulation import log_meta
+from simulator.simulation import log_meta, simulate
 from simulator.store import EventStore
 
 SCENARIO = """\
@@ -175,7 +177,8 @@ def test_wrong_option_and_the_world_it_leads_to(loaded, tmp_path):
     low = expectation(card, "oil-low")
     assert (low.status, low.misses) == ("missed", ["state"])
     assert low.reason == "oil final 17 t; needed below 10"
-    assert low.evidence == [max(e.seq for e in events if e.type == "state_changed")]
+    # The step that set the final value, and the end that made it final.
+    assert low.evidence == [max(e.seq for e in events if e.type == "state_changed"), seq_of(events, "exercise_ended")]
     assert expectation(card, "oil-peak").reason == "oil peak 17 t; needed at most 5"
     contain = card.objectives[0]
     assert (contain.points, contain.share, contain.auto_rating) == (0.0, 0.0, "U")
@@ -331,3 +334,131 @@ def test_the_summary_matches_the_full_scorecard_on_logs_read_back(name, tmp_path
             card.max_points,
         )
         assert summary.objectives == tuple(ObjectiveSummary(o.id, o.share, o.rating) for o in card.objectives)
+
+
+# --------------------------------------------------------------------------- audit fixes
+
+
+@pytest.mark.parametrize("name", ["maritime", "cyber", "cbrn", "port-drill"])
+def test_every_awarded_point_cites_events_that_are_in_the_log(name):
+    loaded = load_file(resolve_scenario(name))
+    for policy, seed in (("model", 0), ("first", 0), ("random", 1), ("random", 4), ("none", 0)):
+        run = simulate(loaded, make_policy(policy, loaded.scenario, seed), seed=seed)
+        seqs = {e.seq for e in run.events}
+        card = score(loaded.scenario, run.events)
+        for objective in card.objectives:
+            for result in objective.expectations:
+                if result.points > 0:
+                    assert result.evidence, (name, policy, result.id)
+                assert set(result.evidence) <= seqs, (name, policy, result.id)
+
+
+def test_a_value_that_never_changed_cites_the_start_and_the_end(loaded, tmp_path):
+    # The boom at once: the leak never runs, so oil stays at its initial 2 t throughout.
+    card, events = play(loaded, tmp_path, [(0, Decide(role="hm", decision="contain", option="boom"))])
+    started, ended = seq_of(events, "exercise_started"), seq_of(events, "exercise_ended")
+    low, peak = expectation(card, "oil-low"), expectation(card, "oil-peak")
+    assert (low.status, low.evidence) == ("met", [started, ended])
+    assert (peak.status, peak.evidence) == ("met", [started])
+
+
+def test_a_log_with_no_events_earns_nothing(loaded):
+    card = score(loaded.scenario, [])
+    assert (card.overall, card.overall_rating, card.points, card.max_points, card.ended) == (0.0, None, 0.0, 0.0, False)
+    assert {e.status for o in card.objectives for e in o.expectations} <= {"open", "not_triggered"}
+
+
+def _stopped(loaded, script, until):
+    """Score the log of a run that crashed at `until`: the events up to then, no end."""
+    exercise = Exercise(loaded.scenario, sink=lambda event: None, clock=lambda: 0.0)
+    exercise.start()
+    for at, command in script:
+        exercise.advance(at)
+        exercise.submit(command)
+    exercise.advance(until)
+    events = [e for e in exercise.events if e.type != "exercise_ended"]
+    return score(loaded.scenario, events), events
+
+
+def test_windows_still_open_when_the_log_stops_are_open_not_missed(loaded):
+    card, _ = _stopped(loaded, [(120, SendMessage(role="hm", to=["navy"], text="Spill"))], 200)
+    assert not card.ended and card.ended_t == 120.0
+    tell = expectation(card, "tell-cg")
+    # A message to the wrong partner so far, but ten minutes to put it right: open, not a miss.
+    assert (tell.status, tell.misses, tell.max_points) == ("open", ["open"], 0.0)
+    assert tell.reason == (
+        "open when the log stopped at T+00:02:00 (due T+00:10:00): so far wrong partner: messages went to nav, "
+        "none to cg"
+    )
+    both = expectation(card, "tell-both")
+    assert both.status == "open" and both.reason.startswith(
+        "open when the log stopped at T+00:02:00 (due T+00:15:00): reached 1 of 2 so far"
+    )
+    assert expectation(card, "boom-fast").reason == (
+        "open when the log stopped at T+00:02:00 (due T+00:05:00): decision contain not yet taken"
+    )
+    assert expectation(card, "oil-low").status == "open"  # the final value is not known
+    assert expectation(card, "oil-peak").status == "open"  # 2 t so far; it may still pass 5
+    assert expectation(card, "answer-report").reason == (
+        "not applicable: inject report was never delivered (the log stops at T+00:02:00)"
+    )
+    assert card.improvement_plan == [] and card.max_points == 0.0
+
+
+def test_what_cannot_change_any_more_is_judged_in_a_log_that_stops_short(loaded):
+    # Wrong option at 2m: the leak runs a step every 5 minutes; the last event is the step at 15m (11 t).
+    card, _ = _stopped(loaded, [(120, Decide(role="hm", decision="contain", option="wait"))], 960)
+    assert card.ended_t == 900.0
+    assert expectation(card, "boom-fast").misses == ["wrong_option"]  # a decision taken is final
+    # The peak is over 5 t already and can only grow: missed for good. The final value is still open.
+    assert (expectation(card, "oil-peak").status, expectation(card, "oil-low").status) == ("missed", "open")
+    # The coast guard was due by 10m and the log goes past it: a plain miss. (A log that stops at
+    # the due instant itself leaves it open: more could have happened at that instant.)
+    assert expectation(card, "tell-cg").misses == ["not_done"]
+
+
+def test_the_corrective_action_follows_why_it_was_missed(tmp_path):
+    text = SCENARIO.replace(",\n       corrective_action: Put the coast guard on the spill call-out list.}", "}")
+    loaded = load_text(text, "score-drill.yaml")
+
+    def action(script, ident):
+        card, _ = play(loaded, tmp_path, script)
+        (tmp_path / "play.db").unlink()
+        return expectation(card, ident).corrective_action
+
+    wrong_option = action([(120, Decide(role="hm", decision="contain", option="wait"))], "boom-fast")
+    assert wrong_option == (
+        "Review the decision criteria and what each option leads to with the decision-makers: "
+        "hm takes decision contain with boom within 5m of alarm."
+    )
+    assert action([(480, Decide(role="hm", decision="contain", option="boom"))], "boom-fast").startswith(
+        "Cut the time from trigger to action"
+    )
+    assert action([(60, Decide(role="env", decision="contain", option="boom"))], "boom-fast").startswith(
+        "Make clear which role is responsible and has the authority to act"
+    )
+    assert action([], "boom-fast").startswith("Make sure the decision is taken before it lapses")
+    assert action([(240, SendMessage(role="hm", to=["navy"], text="Spill"))], "tell-cg").startswith(
+        "Check the contact list and call-out plan so that the right partner is informed"
+    )
+    assert action([], "answer-report").startswith("Make sure the recipients act on the inject")
+    # Two reasons at once: both are named, in order.
+    both = action([(480, Decide(role="hm", decision="contain", option="wait"))], "boom-fast")
+    assert both.startswith("Review the decision criteria") and "; cut the time from trigger to action" in both
+
+
+def test_a_team_that_writes_before_its_first_inject_has_no_negative_delay(loaded, tmp_path):
+    card, _ = play(
+        loaded,
+        tmp_path,
+        [
+            (60, SendMessage(role="pcg", to=["hm"], text="Radio check")),
+            (300, InjectAdHoc(to=["pcg"], title="Sheen reported")),
+            (360, SendMessage(role="pcg", to=["nav"], text="Sheen")),
+        ],
+    )
+    links = {(link.from_team, link.to_team): link for link in card.coordination.links}
+    early = links[("cg", "port")]
+    assert (early.delay, early.before_first_inject, early.first_t) == (None, True, 60.0)
+    later = links[("cg", "navy")]
+    assert (later.delay, later.before_first_inject) == (60.0, False)

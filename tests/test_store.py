@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 
 import pytest
@@ -124,3 +125,159 @@ def test_a_failing_sink_means_the_command_is_not_acknowledged(drill):
     with pytest.raises(OSError, match="disk full"):
         exercise.submit(Decide(role="harbour-master", decision="containment", option="boom"))
     assert all(e.type != "decision_made" for e in exercise.events)
+
+
+# --------------------------------------------------------------------------- reading never writes
+
+
+def _bytes(path):
+    return path.read_bytes()
+
+
+def test_reading_commands_leave_an_empty_file_empty(tmp_path, capsys):
+    from simulator.cli import main
+
+    empty = tmp_path / "empty.db"
+    empty.touch()
+    for args in (["report", str(empty)], ["log", "info", str(empty)], ["log", "export", str(empty)]):
+        assert main(args) == 1
+        assert empty.stat().st_size == 0, args
+    assert main(["log", "verify", str(empty)]) == 1
+    assert empty.stat().st_size == 0
+    err = capsys.readouterr().err
+    assert err.count("empty file, not a Tabletop log") == 4 and "Traceback" not in err
+
+
+def test_reading_a_foreign_database_changes_nothing_in_it(tmp_path, capsys):
+    from simulator.cli import main
+
+    foreign = tmp_path / "foreign.db"
+    db = sqlite3.connect(foreign)
+    db.execute("CREATE TABLE x (y)")
+    db.execute("INSERT INTO x VALUES (1)")
+    db.commit()
+    db.close()
+    before = _bytes(foreign)
+    for args in (["report", str(foreign)], ["log", "info", str(foreign)], ["log", "verify", str(foreign)]):
+        assert main(args) == 1
+    with pytest.raises(LogError, match="no events table"):
+        EventStore(foreign)  # not even the writable open switches it to WAL any more
+    assert _bytes(foreign) == before
+    assert sqlite3.connect(foreign).execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+    assert "not a Tabletop log (no events table)" in capsys.readouterr().err
+
+
+def test_reading_a_log_leaves_its_file_byte_for_byte(tmp_path, drill, capsys):
+    from simulator.cli import main
+
+    path = tmp_path / "run.db"
+    simulate(drill, make_policy("random", drill.scenario, 2), seed=2, log=path)
+    before = _bytes(path)
+    assert main(["report", str(path), "-o", str(tmp_path / "aar.html")]) == 0
+    assert main(["log", "info", str(path)]) == 0
+    assert main(["log", "export", str(path), "-o", str(tmp_path / "run.jsonl")]) == 0
+    assert main(["log", "verify", str(path)]) == 0
+    assert _bytes(path) == before
+
+
+def test_a_log_being_written_can_be_read_while_the_writer_runs(tmp_path, drill):
+    path = tmp_path / "live.db"
+    writer = EventStore.create(path, log_meta(drill, seed=3))
+    exercise = Exercise(drill.scenario, seed=3, sink=writer.append, sha256=drill.sha256)
+    exercise.start()
+    exercise.advance(60)
+    with EventStore(path, readonly=True) as reader:
+        seen = reader.count()
+        assert seen == len(exercise.events) and reader.meta()["scenario_id"] == "port-drill"
+        # The reader's open connection does not hold the writer up, and sees each commit.
+        exercise.submit(SendMessage(role="harbour-master", to=["coastguard"], text="Spill at berth 7"))
+        assert reader.count() == len(exercise.events) > seen
+        assert reader.events()[-1].type == "message_sent"
+    # The report of a live exercise is that of a log that stops short.
+    from simulator.report import build_report, read_log
+
+    loaded, events, meta = read_log(path)
+    assert build_report(loaded.scenario, events, meta).overview.ended is False
+    writer.close()
+
+
+def test_read_only_storage_falls_back_to_an_immutable_open(tmp_path, drill, monkeypatch):
+    import simulator.store as store_module
+
+    path = tmp_path / "run.db"
+    simulate(drill, make_policy("none", drill.scenario, 0), seed=0, log=path)
+    real = sqlite3.connect
+    opened = []
+
+    def connect(target, *args, **kwargs):
+        opened.append(str(target))
+        db = real(target, *args, **kwargs)
+        if "immutable" in str(target):
+            return db
+
+        class Refusing:
+            """What SQLite says where it may not create the WAL index beside a read-only log."""
+
+            def execute(self, *a):
+                error = sqlite3.OperationalError("attempt to write a readonly database")
+                error.sqlite_errorname = "SQLITE_READONLY_DIRECTORY"
+                raise error
+
+            def close(self):
+                db.close()
+
+        return Refusing()
+
+    monkeypatch.setattr(store_module.sqlite3, "connect", connect)
+    with EventStore(path, readonly=True) as store:
+        assert store.count() > 0
+    assert opened[0].endswith("?mode=ro") and opened[1].endswith("?mode=ro&immutable=1")
+
+
+def test_logs_of_another_format_are_refused_by_name(tmp_path, drill):
+    path = tmp_path / "run.db"
+    simulate(drill, make_policy("none", drill.scenario, 0), seed=0, log=path)
+    for value, message in (
+        ("2", "log format 2 was written by a newer version of Tabletop; this version reads log format 1 only"),
+        ("0.9-beta", "unknown log format '0.9-beta'; this version of Tabletop reads log format 1"),
+    ):
+        db = sqlite3.connect(path)
+        db.execute("UPDATE meta SET value = ? WHERE key = 'format'", (value,))
+        db.commit()
+        db.close()
+        for readonly in (True, False):
+            with pytest.raises(LogError, match=re.escape(message)):
+                EventStore(path, readonly=readonly)
+    db = sqlite3.connect(path)
+    db.execute("DELETE FROM meta WHERE key = 'format'")
+    db.commit()
+    db.close()
+    with pytest.raises(LogError, match="no format in its metadata"):
+        EventStore(path, readonly=True)
+
+
+def test_an_import_that_could_not_be_reported_is_refused_before_anything_is_written(tmp_path, drill):
+    source = tmp_path / "run.db"
+    simulate(drill, make_policy("none", drill.scenario, 0), seed=0, log=source)
+    with EventStore(source) as store:
+        store.export_jsonl(tmp_path / "run.jsonl")
+    lines = (tmp_path / "run.jsonl").read_text().splitlines()
+    meta = json.loads(lines[0])["meta"]
+    cases = {
+        "empty.jsonl": ("", "empty file, not a Tabletop log export"),
+        "no-meta.jsonl": ("\n".join(lines[1:]), "no-meta.jsonl:1: not a Tabletop log export (it starts with an event"),
+        "meta-only.jsonl": (lines[0], "the export holds no events: the exercise never started"),
+        "newer.jsonl": (
+            "\n".join([json.dumps({"meta": {**meta, "format": "2"}}), *lines[1:]]),
+            "log format 2 was written by a newer version of Tabletop",
+        ),
+        "no-source.jsonl": (
+            "\n".join([json.dumps({"meta": {k: v for k, v in meta.items() if k != "scenario_source"}}), *lines[1:]]),
+            "the export holds no copy of its scenario",
+        ),
+    }
+    for name, (text, message) in cases.items():
+        (tmp_path / name).write_text(text + "\n" if text else "")
+        with pytest.raises(LogError, match=re.escape(message)):
+            EventStore.import_jsonl(tmp_path / name, tmp_path / f"{name}.db")
+        assert not (tmp_path / f"{name}.db").exists(), name

@@ -13,7 +13,7 @@ from simulator.durations import format_clock
 from simulator.events import EventBase
 from simulator.loader import load_text
 from simulator.replay import ReplayError, replay
-from simulator.store import EventStore, LogError
+from simulator.store import EventStore, LogError, stored_scenario_name
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -37,7 +37,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _read(db: str) -> tuple[dict[str, str], list[EventBase]]:
-    with EventStore(db) as store:
+    # Read-only: looking at a log never changes it, and works while an exercise is still writing it.
+    with EventStore(db, readonly=True) as store:
         return store.meta(), store.events()
 
 
@@ -72,7 +73,7 @@ def run_info(args: argparse.Namespace) -> int:
 
 def run_export(args: argparse.Namespace) -> int:
     try:
-        with EventStore(args.db) as store:
+        with EventStore(args.db, readonly=True) as store:
             if args.output:
                 count = store.export_jsonl(args.output)
                 print(f"{args.output}: {count} events", file=sys.stderr)
@@ -104,10 +105,12 @@ def run_verify(args: argparse.Namespace) -> int:
     if not source:
         return fail(f"{args.db}: the log does not hold its scenario's source, so it cannot be replayed")
     try:
-        loaded = load_text(source, meta.get("scenario_path", "<log>"))
+        loaded = load_text(source, stored_scenario_name(args.db))
         replay(loaded, events, seed=int(meta.get("seed", "0")))
     except ScenarioError as exc:
-        return fail(f"{args.db}: the scenario stored in the log no longer validates: {exc.problems[0].message}")
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return fail(f"{args.db}: the scenario stored in the log no longer validates")
     except (ReplayError, ValueError) as exc:
         return fail(f"{args.db}: {exc}")
     print(

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from simulator.cli.common import fail
 from simulator.diagnostics import ScenarioError
+from simulator.durations import format_clock
 from simulator.report import DEFAULT_APPENDIX, FORMATS, build_report, read_log, render
 from simulator.store import LogError
 
@@ -49,8 +50,13 @@ def run(args: argparse.Namespace) -> int:
             Path(args.output).write_text(text, encoding="utf-8")
         except OSError as exc:
             return fail(f"{args.output}: {exc.strerror or exc}")
+        # A log that stops short is said so here too: its overall share is of what was settled.
+        short = (
+            "" if report.overview.ended else f" (not ended: the log stops at {format_clock(report.overview.ended_t)})"
+        )
         print(
-            f"{args.output}: {fmt} report of {len(events)} events; overall {report.score.overall:.0%}", file=sys.stderr
+            f"{args.output}: {fmt} report of {len(events)} events; overall {report.score.overall:.0%}{short}",
+            file=sys.stderr,
         )
     else:
         sys.stdout.write(text)

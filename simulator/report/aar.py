@@ -13,8 +13,8 @@ from pydantic import BaseModel, ConfigDict
 from simulator.events import EventBase
 from simulator.loader import LoadedScenario, load_text
 from simulator.schema import Scenario
-from simulator.scoring import DUE_DAYS, Scorecard, paused_gc, score
-from simulator.store import EventStore, LogError
+from simulator.scoring import DUE_DAYS, Scorecard, number, paused_gc, score
+from simulator.store import EventStore, LogError, stored_scenario_name
 
 FORMAT = "tabletop-aar/1"
 
@@ -64,14 +64,19 @@ class Overview(_Frozen):
     teams: list[TeamInfo]
     roles: list[Participant]
     planned_duration: float
+    ended: bool
+    """Whether the log holds the exercise's end. When not, it stops short (a crash, or a report
+    during play) at `ended_t`, and results that could still change there are open."""
     ended_t: float
+    """Scenario time of the end, or of the last event when the log stops short."""
     end_reason: str | None
     pace: float
     """The scenario's default pace (scenario seconds per real second)."""
     pace_changes: list[PaceChange]
     mode: str
     """"headless run …, policy NAME" for a simulated run, else "facilitated"."""
-    seed: str | None
+    seed: int | None
+    """The world's random seed, as in `exercise_started` (an integer, like the events')."""
     sha256: str | None
     events: int
 
@@ -82,7 +87,7 @@ class TimelineEntry(_Frozen):
     seq: int
     t: float
     kind: str
-    """inject, decision, decided, timeout, message, state, observation, override, hotwash, cancelled, end."""
+    """inject, decision, decided, timeout, message, state, observation, override, hotwash, cancelled, end, clock."""
     actor: str
     lanes: list[str]
     text: str
@@ -105,14 +110,21 @@ class Report:
 
 
 def read_log(path: str | Path) -> tuple[LoadedScenario, list[EventBase], dict[str, str]]:
-    """The scenario (from the log's own copy), events and metadata of a log file."""
-    with EventStore(path) as store:
+    """The scenario (from the log's own copy), events and metadata of a log file, opened read-only.
+
+    A log with no events is refused: there is nothing to report, and scoring it would rate the
+    scenario's initial state. A problem in the stored scenario is reported against the log
+    ("LOG.db (stored scenario):3:9"): the file it was once loaded from may have changed since.
+    """
+    with EventStore(path, readonly=True) as store:
         meta = store.meta()
         events = store.events()
     source = meta.get("scenario_source")
     if not source:
         raise LogError(f"{path}: the log holds no scenario source; it cannot be scored on its own")
-    loaded = load_text(source, meta.get("scenario_path") or "<log>")
+    if not events:
+        raise LogError(f"{path}: log holds no events: the exercise never started")
+    loaded = load_text(source, stored_scenario_name(path))
     return loaded, events, meta
 
 
@@ -162,6 +174,7 @@ def _overview(scenario: Scenario, events: Sequence[EventBase], meta: dict[str, s
             for r in scenario.roles
         ],
         planned_duration=scenario.duration,
+        ended=card.ended,
         ended_t=card.ended_t,
         end_reason=card.end_reason,
         pace=scenario.pace,
@@ -171,10 +184,21 @@ def _overview(scenario: Scenario, events: Sequence[EventBase], meta: dict[str, s
             if e.type == "clock_changed"  # type: ignore[attr-defined]
         ],
         mode=f"headless run as fast as possible, policy {policy}" if policy else "facilitated",
-        seed=meta.get("seed"),
+        seed=_seed(events, meta),
         sha256=meta.get("scenario_sha256"),
         events=len(events),
     )
+
+
+def _seed(events: Sequence[EventBase], meta: dict[str, str]) -> int | None:
+    """The seed the log's own start event records; the metadata's copy (a string) only without one."""
+    for event in events[:1]:
+        if event.type == "exercise_started":  # type: ignore[attr-defined]
+            return int(event.seed)  # type: ignore[attr-defined]
+    try:
+        return int(meta["seed"])
+    except (KeyError, ValueError):
+        return None
 
 
 def timeline(scenario: Scenario, events: Sequence[EventBase], limit: int | None = None) -> list[TimelineEntry]:
@@ -221,7 +245,8 @@ def describe(e: EventBase) -> tuple[str, list[str], str] | None:
     if kind == "state_changed":
         if e.cause.startswith("dynamic:"):  # type: ignore[attr-defined]
             return None
-        return "state", [], f"{e.var} {e.previous:g} → {e.value:g} ({e.cause})"  # type: ignore[attr-defined]
+        # At most two decimals, like every value the report shows: "83.7791" reads as noise.
+        return "state", [], f"{e.var} {number(e.previous)} → {number(e.value)} ({e.cause})"  # type: ignore[attr-defined]
     if kind == "inject_delivered":
         return "inject", list(e.to), f"{e.inject}: {e.sender} → {', '.join(e.to)} [{e.channel}] {e.title}"  # type: ignore[attr-defined]
     if kind == "decision_opened":
@@ -254,7 +279,7 @@ def event_line(e: EventBase) -> str:
         return line[2]
     kind = e.type  # type: ignore[attr-defined]
     if kind == "state_changed":
-        return f"{e.var} {e.previous:g} → {e.value:g} ({e.cause})"  # type: ignore[attr-defined]
+        return f"{e.var} {number(e.previous)} → {number(e.value)} ({e.cause})"  # type: ignore[attr-defined]
     if kind == "exercise_started":
         return f"{e.title} (seed {e.seed})"  # type: ignore[attr-defined]
     return kind

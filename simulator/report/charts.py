@@ -1,4 +1,9 @@
-"""Chart geometry for the HTML report: role lanes, state over time and ratings, drawn as inline SVG by templates."""
+"""Chart geometry for the HTML report: role lanes, state over time and ratings, drawn as inline SVG by templates.
+
+The SVGs are scaled to the page width: 860 user units become about 520 pt on A4 and 960 px on
+screen, so labels of 14 units print at about 8.5 pt. Names wrap over two lines in a gutter wide
+enough for them, and values sit outside the plotted area so that no line runs through them.
+"""
 
 from __future__ import annotations
 
@@ -10,13 +15,24 @@ from simulator.events import EventBase
 from simulator.schema import Scenario
 from simulator.scoring import Scorecard, number
 
-WIDTH = 960
-LEFT = 170
+WIDTH = 860
 RIGHT = 20
-PLOT = WIDTH - LEFT - RIGHT
-LANE = 26
-LABEL_CHARS = 22
-"""Characters of a role, variable or objective name that fit left of a chart at label size."""
+LANE_LEFT = 250
+"""Gutter of the timeline: role names up to three lines of LANE_CHARS."""
+LANE = 38
+"""Height of a lane whose name takes one or two lines; a three-line name makes its lane taller."""
+LINE = 17
+CHAR = 7.6
+"""Average advance of a character of 14-unit sans-serif text, for fitting labels without a browser."""
+LANE_CHARS = 31
+RATING_LEFT = 180
+RATING_CHARS = 22
+STATE_LEFT = 70
+"""Gutter of the state chart: only the value scale; each variable's name is a title above its panel."""
+PANEL = 80
+PANEL_TITLE = 20
+PANEL_GAP = 16
+TITLE_CHARS = 105
 
 
 @dataclass
@@ -32,9 +48,29 @@ class Mark:
 
 @dataclass
 class Axis:
-    """Tick positions and labels along scenario time."""
+    """Tick positions and labels along scenario time, and where the axis sits."""
 
-    ticks: list[tuple[float, str]]
+    ticks: list[tuple[float, str, str]]
+    """x, label (h:mm) and text anchor."""
+    left: float
+    right: float
+
+
+@dataclass
+class Label:
+    """A name for a chart's gutter: its lines (wrapped, the last cut with an ellipsis) and the full text."""
+
+    lines: list[str]
+    full: str
+
+
+@dataclass
+class Lane:
+    """One role's lane in the timeline: its middle, its height and its name."""
+
+    y: float
+    height: float
+    label: Label
 
 
 @dataclass
@@ -43,7 +79,8 @@ class LaneChart:
 
     width: int
     height: int
-    lanes: list[tuple[float, str]]
+    left: int
+    lanes: list[Lane]
     marks: list[Mark]
     windows: list[tuple[float, float, float, str]]
     """Decision windows: x0, x1, y, title."""
@@ -53,15 +90,23 @@ class LaneChart:
 
 @dataclass
 class Series:
-    """One state variable as a step line."""
+    """One state variable as a step line in its own panel."""
 
+    title: str
     label: str
     unit: str
+    top: float
     points: str
     """SVG polyline points."""
     low: str
     high: str
-    thresholds: list[tuple[float, str]] = field(default_factory=list)
+    low_y: float
+    high_y: float
+    show_low: bool
+    show_high: bool
+    """Whether the lowest and highest values are written in the gutter (not over a threshold's value)."""
+    thresholds: list[tuple[float, str, bool]] = field(default_factory=list)
+    """y, value, and whether the value is written in the gutter (not over another threshold's)."""
 
 
 @dataclass
@@ -70,9 +115,11 @@ class StateChart:
 
     width: int
     height: int
+    left: int
     panel: int
     series: list[Series]
     axis: Axis
+    axis_y: float
 
 
 @dataclass
@@ -80,11 +127,15 @@ class RatingBar:
     """An objective's share of points as a bar."""
 
     y: float
-    label: str
+    label: Label
     width: float
     share: str
     rating: str
     auto: str
+    text: str
+    """The value label: share and rating (and the automatic rating when overridden)."""
+    text_width: float
+    """Estimated width of `text`, for the backing that keeps threshold lines out of it."""
     inside: bool = False
     """Whether the label goes inside the bar's end (a long bar leaves no room after it)."""
 
@@ -95,41 +146,82 @@ class RatingChart:
 
     width: int
     height: int
+    left: int
+    plot: int
     bars: list[RatingBar]
     thresholds: list[tuple[float, str]]
 
 
-def fit(label: str, chars: int = LABEL_CHARS) -> str:
-    """A chart label cut to fit its gutter, with an ellipsis; the full name goes in the SVG title."""
+def fit(label: str, chars: int) -> str:
+    """A label cut to `chars` with an ellipsis; the full text goes in the SVG title."""
     return label if len(label) <= chars else label[: chars - 1].rstrip() + "…"
 
 
-def anchor(x: float) -> str:
-    """Text anchor for an axis label: the last ones end at their tick so they are not cut off at the edge."""
-    return "end" if x > WIDTH - RIGHT - 30 else "middle"
+def wrap(label: str, chars: int, lines: int = 2) -> Label:
+    """A name broken at spaces into at most `lines` lines of `chars`; what does not fit ends in an ellipsis."""
+    out: list[str] = []
+    words = label.split()
+    current = ""
+    while words:
+        word = words[0]
+        candidate = f"{current} {word}" if current else word
+        if len(candidate) <= chars:
+            current = candidate
+            words.pop(0)
+            continue
+        if not current:
+            # One word longer than the line: cut it rather than loop.
+            current = word[:chars]
+            words[0] = word[chars:]
+        out.append(current)
+        current = ""
+        if len(out) == lines:
+            break
+    if current and len(out) < lines:
+        out.append(current)
+    if words and out:
+        out[-1] = fit(out[-1] + " " + " ".join(words), chars)
+    return Label(out or [""], label)
 
 
-def _x(t: float, end: float) -> float:
-    return LEFT + PLOT * (t / end if end > 0 else 0.0)
+def _tick_label(t: float) -> str:
+    # h:mm: short enough that eight labels never touch, and read the same way as a wall clock.
+    minutes = round(t) // 60
+    return f"{minutes // 60}:{minutes % 60:02d}"
 
 
-def _axis(end: float) -> Axis:
-    # About eight ticks on a round step of scenario time.
+def _scale(left: float, end: float) -> Callable[[float], float]:
+    plot = WIDTH - left - RIGHT
+    return lambda t: left + plot * (t / end if end > 0 else 0.0)
+
+
+def _axis(end: float, left: float) -> Axis:
+    # At most eight steps of a round length of scenario time; h:mm labels are short enough for that.
     steps = [60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400]
     step = next((s for s in steps if end / s <= 8), steps[-1] * max(1, int(end / steps[-1] / 8) + 1))
+    x = _scale(left, end)
     ticks = []
     t = 0.0
     while t <= end + 1e-9:
-        ticks.append((round(_x(t, end), 1), format_clock(t)[1:] if t else "T+0"))
+        at = round(x(t), 1)
+        ticks.append((at, _tick_label(t), "end" if at > WIDTH - RIGHT - 20 else "start" if t == 0 else "middle"))
         t += step
-    return Axis(ticks)
+    return Axis(ticks, left, WIDTH - RIGHT)
 
 
 def lane_chart(scenario: Scenario, events: Sequence[EventBase], end: float) -> LaneChart:
     """Injects, decisions and messages in one lane per role; several events on one pixel become one mark."""
     end = max(end, 1.0)
+    left = LANE_LEFT
+    x_of = _scale(left, end)
     lane_of = {r.id: n for n, r in enumerate(scenario.roles)}
-    lanes = [(20 + n * LANE + LANE / 2, r.name) for n, r in enumerate(scenario.roles)]
+    lanes: list[Lane] = []
+    top = 10.0
+    for role in scenario.roles:
+        label = wrap(role.name, LANE_CHARS, lines=3)
+        height = max(LANE, LINE * len(label.lines) + 8)
+        lanes.append(Lane(top + height / 2, height, label))
+        top += height
     merged: dict[tuple[int, int, str], Mark] = {}
     windows: list[tuple[float, float, float, str]] = []
     opened: dict[str, EventBase] = {}
@@ -138,12 +230,12 @@ def lane_chart(scenario: Scenario, events: Sequence[EventBase], end: float) -> L
         lane = lane_of.get(role)
         if lane is None:
             return
-        x = _x(t, end)
+        x = x_of(t)
         key = (lane, int(x), kind)
         mark = merged.get(key)
         if mark is None:
             # The title is only formatted for the first event on a pixel: large logs merge most.
-            merged[key] = Mark(round(x, 1), lanes[lane][0], kind, title())
+            merged[key] = Mark(round(x, 1), lanes[lane].y, kind, title())
         else:
             mark.count += 1
 
@@ -168,9 +260,9 @@ def lane_chart(scenario: Scenario, events: Sequence[EventBase], end: float) -> L
                         verdict = "lapsed" if kind == "decision_timed_out" else "decided"
                         windows.append(
                             (
-                                round(_x(start.t, end), 1),
-                                round(max(_x(e.t, end), _x(start.t, end) + 2), 1),
-                                lanes[lane_of[role]][0],
+                                round(x_of(start.t), 1),
+                                round(max(x_of(e.t), x_of(start.t) + 2), 1),
+                                lanes[lane_of[role]].y,
                                 f"{e.decision}: {verdict} after {took}",  # type: ignore[attr-defined]
                             )
                         )
@@ -180,8 +272,8 @@ def lane_chart(scenario: Scenario, events: Sequence[EventBase], end: float) -> L
     for mark in marks:
         if mark.count > 1:
             mark.title += f" (+{mark.count - 1} more)"
-    axis_y = 20 + len(lanes) * LANE + 4
-    return LaneChart(WIDTH, int(axis_y + 24), lanes, marks, windows, _axis(end), axis_y)
+    axis_y = top + 4
+    return LaneChart(WIDTH, int(axis_y + 30), left, lanes, marks, windows, _axis(end, left), axis_y)
 
 
 def state_chart(scenario: Scenario, events: Sequence[EventBase], end: float, card: Scorecard) -> StateChart | None:
@@ -189,7 +281,8 @@ def state_chart(scenario: Scenario, events: Sequence[EventBase], end: float, car
     if not scenario.state:
         return None
     end = max(end, 1.0)
-    panel = 90
+    left = STATE_LEFT
+    x_of = _scale(left, end)
     raw: dict[str, list[tuple[float, float]]] = {v: [(0.0, s.initial)] for v, s in scenario.state.items()}
     for e in events:
         if e.type == "state_changed":  # type: ignore[attr-defined]
@@ -208,57 +301,84 @@ def state_chart(scenario: Scenario, events: Sequence[EventBase], end: float, car
         high = max([v for _, v in values] + marks)
         if high == low:
             high = low + 1
-        top = 10 + n * (panel + 20)
+        top = 8 + n * (PANEL_TITLE + PANEL + PANEL_GAP) + PANEL_TITLE
 
+        # A few units inside the frame, so a line at the maximum or minimum is not drawn on the border.
         def y(v: float, top: float = top, low: float = low, high: float = high) -> float:
-            return round(top + panel - (v - low) / (high - low) * panel, 1)
+            return round(top + PANEL - 5 - (v - low) / (high - low) * (PANEL - 10), 1)
 
         # Keep the last value per pixel column: a 100,000-step series draws as under a thousand points.
         columns: dict[int, tuple[float, float]] = {}
         for t, v in values:
-            columns[int(_x(t, end))] = (t, v)
+            columns[int(x_of(t))] = (t, v)
         points: list[str] = []
         previous = None
         for t, v in columns.values():
-            x = round(_x(t, end), 1)
+            x = round(x_of(t), 1)
             if previous is not None:
                 points.append(f"{x},{previous}")
             previous = y(v)
             points.append(f"{x},{previous}")
-        points.append(f"{round(_x(end, end), 1)},{previous}")
+        points.append(f"{round(x_of(end), 1)},{previous}")
+        high_y, low_y = y(high), y(low)
+        # The scale's ends are in the table too; a threshold's value is only here, so it wins a clash.
+        shown: list[float] = []
+        marked = []
+        for m in marks:
+            at = y(m)
+            free = all(abs(at - other) >= 13 for other in shown)
+            if free:
+                shown.append(at)
+            marked.append((at, number(m), free))
+        title = spec.label + (f" ({spec.unit})" if spec.unit else "")
         charts.append(
             Series(
+                title=fit(title, TITLE_CHARS),
                 label=spec.label,
                 unit=spec.unit,
+                top=top,
                 points=" ".join(points),
                 low=number(low),
                 high=number(high),
-                thresholds=[(y(m), number(m)) for m in marks],
+                low_y=low_y,
+                high_y=high_y,
+                show_low=all(abs(low_y - other) >= 13 for other in shown),
+                show_high=all(abs(high_y - other) >= 13 for other in shown),
+                thresholds=marked,
             )
         )
-    height = 10 + len(charts) * (panel + 20) + 24
-    return StateChart(WIDTH, height, panel, charts, _axis(end))
+    axis_y = 8 + len(charts) * (PANEL_TITLE + PANEL + PANEL_GAP)
+    return StateChart(WIDTH, int(axis_y + 40), left, PANEL, charts, _axis(end, left), axis_y)
 
 
 def rating_chart(card: Scorecard, scenario: Scenario) -> RatingChart:
     """Share of points per objective against the P, S and M thresholds."""
     ratings = scenario.scoring.ratings
+    left = RATING_LEFT
+    plot = WIDTH - left - RIGHT
     bars = []
     for n, objective in enumerate(card.objectives):
         share = objective.share
-        width = round(PLOT * (share or 0.0), 1)
+        width = round(plot * (share or 0.0), 1)
+        shown = f"{share:.0%}" if share is not None else "n/a"
+        rating = objective.rating or "-"
+        auto = objective.auto_rating or "-"
+        text = f"{shown} · {rating}" + (f" (auto {auto})" if rating != auto else "")
+        text_width = round(len(text) * CHAR + 6, 1)
         bars.append(
             RatingBar(
-                y=10 + n * 30,
-                label=objective.id,
+                y=10 + n * 34,
+                label=wrap(objective.id, RATING_CHARS, lines=1),
                 width=width,
-                share=f"{share:.0%}" if share is not None else "n/a",
-                rating=objective.rating or "-",
-                auto=objective.auto_rating or "-",
-                inside=width > PLOT - 200,
+                share=shown,
+                rating=rating,
+                auto=auto,
+                text=text,
+                text_width=text_width,
+                inside=width > plot - text_width - 12,
             )
         )
     thresholds = [
-        (round(LEFT + PLOT * value, 1), name) for name, value in (("M", ratings.M), ("S", ratings.S), ("P", ratings.P))
+        (round(left + plot * value, 1), name) for name, value in (("M", ratings.M), ("S", ratings.S), ("P", ratings.P))
     ]
-    return RatingChart(WIDTH, 10 + len(bars) * 30 + 20, bars, thresholds)
+    return RatingChart(WIDTH, 10 + len(bars) * 34 + 24, left, plot, bars, thresholds)

@@ -1,23 +1,8 @@
 """Renderers of the after-action report: Markdown and HTML through Jinja templates, and the stable JSON form.
 
-JSON structure (format "tabletop-aar/1"; keys in this order, so the same log gives the same bytes):
-
-    format       "tabletop-aar/1"
-    overview     scenario, title, domain, summary, in_world_start, date, teams[], roles[],
-                 planned_duration, ended_t, end_reason, pace, pace_changes[], mode, seed, sha256, events
-    score        the Scorecard (simulator.scoring):
-                   overall, overall_rating, points, max_points,
-                   objectives[]: id, text, capability, points, max_points, share, auto_rating, rating,
-                                 override_reason, override_seq,
-                                 expectations[]: id, kind, description, by, status, met, points, max_points,
-                                                 evidence[] (event seqs), reason, misses[], trigger, trigger_t,
-                                                 due_t, done_t, late_by, corrective_action
-                   decisions[]  (time to decide), outcomes[] (state), coordination, roles[], teams[],
-                   strengths[], improvements[], improvement_plan[], observations[], hotwash[]
-    timeline[]   seq, t, kind, actor, lanes[], text — the significant events in words
-    events[]     every event of the log: seq, t, wall, actor, type and the type's own fields
-
-Times are scenario seconds from the start; `evidence` numbers are `seq` values of `events`.
+The JSON layout ("tabletop-aar/1": every key, its type, the enumerated values of `status`, `kind`
+and `misses`, and an example) is documented in docs/report-format.md; a test keeps that page and the
+output in step. Keys keep the models' declaration order, so the same log gives the same bytes.
 """
 
 from __future__ import annotations
@@ -33,8 +18,8 @@ from simulator.durations import format_clock, format_duration
 from simulator.events import Event
 from simulator.report.aar import FORMAT, Report, event_line, significant, timeline_dicts
 from simulator.report.aar import timeline as build_timeline
-from simulator.report.charts import anchor, fit, lane_chart, rating_chart, state_chart
-from simulator.scoring import RATING_WORDS, number, paused_gc
+from simulator.report.charts import lane_chart, rating_chart, state_chart
+from simulator.scoring import RATING_WORDS, STATUS_WORDS, number, paused_gc
 
 FORMATS = ("md", "html", "json")
 DEFAULT_APPENDIX = 5000
@@ -71,6 +56,16 @@ def _num(value: float | None) -> str:
     return "—" if value is None else number(value)
 
 
+def _names(ids: list[str], names: dict[str, str]) -> str:
+    # Roles and teams by name for people; an id the scenario does not know is shown as it is.
+    return ", ".join(names.get(i, i) for i in ids)
+
+
+def _status(value: str) -> str:
+    # Words, not identifiers: "not triggered", never `not_triggered` (which Markdown would escape).
+    return STATUS_WORDS.get(value, value.replace("_", " "))
+
+
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("simulator.report", "templates"),
@@ -81,7 +76,7 @@ def _environment() -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters.update(clock=_clock, dur=_dur, pct=_pct, num=_num, fit=fit, anchor=anchor)
+    env.filters.update(clock=_clock, dur=_dur, pct=_pct, num=_num, status=_status, names=_names)
     env.globals.update(rating_words=RATING_WORDS, event_line=event_line)
     return env
 
@@ -97,12 +92,29 @@ _HTML = _environment()
 _MD = _markdown_environment()
 
 
+def _cited(report: Report) -> set[int]:
+    """Every event the report links to or names as evidence."""
+    card = report.score
+    cited = {q for o in card.objectives for e in o.expectations for q in e.evidence}
+    cited.update(q for f in card.strengths + card.improvements for q in f.evidence)
+    cited.update(link.first_seq for link in card.coordination.links)
+    cited.update(o.override_seq for o in card.objectives if o.override_seq is not None)
+    return cited
+
+
 def _context(report: Report, appendix_limit: int | None) -> dict[str, Any]:
     events = report.events
     limit = len(events) if appendix_limit is None else max(0, appendix_limit)
     timeline = build_timeline(report.scenario, events, limit)
     hidden = sum(1 for e in events[timeline[-1].seq :] if significant(e)) if len(timeline) == limit else 0
     objective_of = {e.id: o for o in report.score.objectives for e in o.expectations}
+    # Past the limit, the appendix still lists every event the report cites, so that no evidence
+    # link points at a row that is not there.
+    appendix = list(events[:limit])
+    if limit < len(events):
+        cited = _cited(report)
+        appendix.extend(e for e in events[limit:] if e.seq in cited)
+    roles = {r.id: r.name for r in report.scenario.roles}
     return {
         "r": report,
         "o": report.overview,
@@ -110,10 +122,11 @@ def _context(report: Report, appendix_limit: int | None) -> dict[str, Any]:
         "scenario": report.scenario,
         "timeline": timeline,
         "timeline_hidden": hidden,
-        "appendix": events[:limit],
-        "appendix_hidden": max(0, len(events) - limit),
+        "appendix": appendix,
+        "appendix_cited": len(appendix) - min(limit, len(events)),
+        "appendix_hidden": len(events) - len(appendix),
         "objective_of": objective_of,
-        "roles": {r.id: r.name for r in report.scenario.roles},
+        "roles": roles,
         "teams": {t.id: t.name for t in report.scenario.teams},
         "thresholds": report.scenario.scoring.ratings,
         "team_roles": {
