@@ -467,8 +467,30 @@ class _Scorer:
         points = fields.pop("earned", exp.points if status == "met" else 0.0)
         return fields, round(points, 6), max_points
 
-    def score(self, exp: Expectation) -> ExpectationResult:
-        fields, points, max_points = self.fields(exp)
+    def verdicts(self) -> list[tuple[dict[str, Any], float, float]]:
+        """Every expectation's verdict (fields, points, points available), in scenario order.
+
+        An objective whose player-action expectations (decision, respond, message) never came up
+        was not exercised: its state outcomes are not judged either, since a world nobody has acted
+        in yet proves nothing (an exercise ended after a minute must not rate P on untouched state).
+        """
+        expectations = self.scenario.scoring.expectations
+        verdicts = [self.fields(exp) for exp in expectations]
+        came_up: dict[str, bool] = {}
+        for exp, (fields, _, _) in zip(expectations, verdicts, strict=True):
+            if exp.kind != "state":
+                came_up[exp.objective] = came_up.get(exp.objective, False) or fields["status"] != "not_triggered"
+        for index, exp in enumerate(expectations):
+            if exp.kind == "state" and came_up.get(exp.objective) is False:
+                fields = verdicts[index][0]
+                judged = _not_triggered(exp, "not judged: none of this objective's actions came up in play")
+                judged.pop("earned")
+                verdicts[index] = ({**fields, **judged}, 0.0, 0.0)
+        return verdicts
+
+    def score(self, exp: Expectation, verdict: tuple[dict[str, Any], float, float]) -> ExpectationResult:
+        fields, points, max_points = verdict
+        fields = dict(fields)
         status: Status = fields["status"]
         kind = exp.kind
         description = exp.description or self._describe(exp)
@@ -1046,10 +1068,10 @@ def score_summary(scenario: Scenario, events: Sequence[EventBase]) -> ScoreSumma
     with paused_gc():
         log = _Log(scenario, events)
         scorer = _Scorer(scenario, log)
-        earned = []
-        for exp in scenario.scoring.expectations:
-            _, points, max_points = scorer.fields(exp)
-            earned.append((exp.objective, points, max_points))
+        earned = [
+            (exp.objective, points, max_points)
+            for exp, (_, points, max_points) in zip(scenario.scoring.expectations, scorer.verdicts(), strict=True)
+        ]
         totals = _rollup(scenario, log, earned)
     return ScoreSummary(
         overall=totals.overall,
@@ -1066,7 +1088,10 @@ def score_summary(scenario: Scenario, events: Sequence[EventBase]) -> ScoreSumma
 def _score(scenario: Scenario, events: Sequence[EventBase]) -> Scorecard:
     log = _Log(scenario, events)
     scorer = _Scorer(scenario, log)
-    results = [scorer.score(exp) for exp in scenario.scoring.expectations]
+    results = [
+        scorer.score(exp, verdict)
+        for exp, verdict in zip(scenario.scoring.expectations, scorer.verdicts(), strict=True)
+    ]
     totals = _rollup(scenario, log, [(r.objective, r.points, r.max_points) for r in results])
     by_objective: dict[str, list[ExpectationResult]] = {o.id: [] for o in scenario.objectives}
     for result in results:

@@ -9,11 +9,21 @@ import pytest
 
 from simulator.bundled import resolve_scenario
 from simulator.cli import main
-from simulator.commands import AnswerHotwash, CommandBase, Decide, InjectAdHoc, Observe, OverrideRating, SendMessage
+from simulator.commands import (
+    AnswerHotwash,
+    CommandBase,
+    Decide,
+    EndExercise,
+    InjectAdHoc,
+    Observe,
+    OverrideRating,
+    SendMessage,
+)
 from simulator.engine import Exercise
 from simulator.loader import LoadedScenario, load_file, load_text
 from simulator.policies import make_policy
 from simulator.scoring import ObjectiveSummary, Scorecard, rate, score, score_summary
+from simulator.session import ManualClock, Session
 from simulator.simulation import log_meta, simulate
 from simulator.store import EventStore
 
@@ -462,3 +472,22 @@ def test_a_team_that_writes_before_its_first_inject_has_no_negative_delay(loaded
     assert (early.delay, early.before_first_inject, early.first_t) == (None, True, 60.0)
     later = links[("cg", "navy")]
     assert (later.delay, later.before_first_inject) == (60.0, False)
+
+
+def test_an_exercise_ended_after_thirty_seconds_rates_nothing_it_never_exercised():
+    # The world is untouched after thirty seconds: that proves nothing about interdiction or crew safety.
+    maritime = load_file(resolve_scenario("maritime"))
+    clock = ManualClock()
+    session = Session(maritime, clock=clock, pace=1.0)
+    session.start()
+    clock.step(30)
+    session.tick()
+    session.submit("facilitator", EndExercise())
+    card = score(maritime.scenario, session.exercise.events)
+    ratings = {o.id: o.rating for o in card.objectives}
+    # Only the first objective's action (the company's reaction to the SSAS alert) came up, and it was missed.
+    assert ratings == {"share": "U", "coordinate": None, "interdict": None, "protect": None, "inform": None}
+    untouched = [e for o in card.objectives for e in o.expectations if e.kind == "state"]
+    assert untouched and all(e.status == "not_triggered" and e.max_points == 0 for e in untouched)
+    assert untouched[0].reason == "not judged: none of this objective's actions came up in play"
+    assert (card.overall_rating, card.points) == ("U", 0.0)
