@@ -172,7 +172,7 @@ def _failing_simulate(real):
 
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_a_failing_run_is_a_clean_error_naming_run_and_seed(monkeypatch, capsys, jobs):
-    import simulator.sweep as sweep_module
+    import simulator.sweep.runs as sweep_module
 
     # Workers are forked after the patch, so they play the failing stand-in too.
     monkeypatch.setattr(sweep_module, "simulate", _failing_simulate(sweep_module.simulate))
@@ -197,7 +197,7 @@ def _slow_early_failure(real):
 
 
 def test_the_failure_reported_is_the_earliest_run_not_the_first_to_finish(monkeypatch, capsys):
-    import simulator.sweep as sweep_module
+    import simulator.sweep.runs as sweep_module
 
     monkeypatch.setattr(sweep_module, "simulate", _slow_early_failure(sweep_module.simulate))
     code = main(["sweep", "port-drill", "--runs", "6", "--seed", "10", "--jobs", "2", "--json"])
