@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 import random
+import sys
 import time
 from collections.abc import Callable, Generator, Iterable
 from dataclasses import dataclass, field
@@ -73,10 +75,6 @@ class _Urgent(simpy.Event):
         self._value = None
         self.callbacks.append(callback)  # type: ignore[union-attr]
         env.schedule(self, simpy.events.URGENT)
-
-
-def _inject_time(inject: Inject) -> float:
-    return inject.at or 0.0
 
 
 class CommandError(ValueError):
@@ -166,12 +164,7 @@ class Exercise:
         self._clock = clock
         self._watch: dict[tuple[str, str], simpy.Event] = {}
         self._team_of = {role.id: role.team for role in scenario.roles}
-        resolved: dict[tuple[str, ...], list[str]] = {}
-        for inject in scenario.injects:
-            key = tuple(inject.to)
-            if key not in resolved:
-                resolved[key] = scenario.resolve_roles(inject.to)
-        self._recipients = {inject.id: resolved[tuple(inject.to)] for inject in scenario.injects}
+        self._recipients = scenario.recipients
         self._bounds = {name: (var.min, var.max) for name, var in scenario.state.items()}
         self._adhoc_count = 0
         self._horizon = 0.0
@@ -197,8 +190,7 @@ class Exercise:
         self._emit(
             ExerciseStarted, "system", scenario=scenario.id, title=scenario.title, seed=self.seed, sha256=self.sha256
         )
-        timed = sorted((i for i in scenario.injects if i.at is not None), key=_inject_time)
-        self._start_timeline(timed)
+        self._start_timeline(scenario.timed_injects)
         for inject in scenario.injects:
             if inject.when is not None:
                 self.env.process(self._conditional(inject))
@@ -416,6 +408,10 @@ class Exercise:
         if high is not None and value > high:
             value = high
         previous = self.state[var]
+        if not math.isfinite(value):
+            # A runaway dynamic (e.g. compound growth over hours) saturates instead of turning the
+            # state into inf or NaN, which no comparison, chart or JSON reader could use.
+            value = previous if math.isnan(value) else math.copysign(sys.float_info.max, value)
         if value == previous:
             return
         self.state[var] = value
@@ -597,7 +593,13 @@ class Exercise:
         self._emit(HotwashAnswered, command.role, question=command.question, answer=command.answer)
 
     def _clock_change(self, command: ChangeClock) -> None:
-        self._emit(ClockChanged, "facilitator", action=command.action, pace=command.pace)
+        span: dict[str, float] = {}
+        if command.action == "jump":
+            # Where the jump lands: the world's next happening (an urgent or normal SimPy event). A run's
+            # stop markers are left out: whether one is queued depends on how the clock was driven.
+            ahead = min((t for t, rank, _, _ in self.env._queue if 0 <= rank <= 1), default=math.inf)
+            span = {"from_t": self.now, "to_t": min(ahead, float(self.scenario.duration))}
+        self._emit(ClockChanged, "facilitator", action=command.action, pace=command.pace, **span)
 
     def _end_exercise(self, command: EndExercise) -> None:
         self._end(command.reason, "facilitator")

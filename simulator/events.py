@@ -144,6 +144,10 @@ class ClockChanged(EventBase):
     type: Literal["clock_changed"] = "clock_changed"
     action: Literal["start", "pause", "resume", "pace", "jump"]
     pace: float
+    from_t: float | None = None
+    """A jump: the scenario time it left (the event's own time); None for other actions and older logs."""
+    to_t: float | None = None
+    """A jump: the scenario time it lands on, the next scheduled happening; None for other actions and older logs."""
 
 
 class ExerciseEnded(EventBase):

@@ -36,6 +36,10 @@ Subscriber = Callable[[list[EventBase]], None]
 PACES: tuple[float, ...] = (1.0, 10.0, 30.0, 60.0, 120.0, 300.0, 900.0)
 """Speed presets, in scenario seconds per real second (60 = one scenario minute per second)."""
 
+JUMP_LEGS = 50
+"""At most this many legs a jump: a world that ticks every few seconds still answers the key at once
+(pressing it again goes on from where it stopped)."""
+
 _ROLE_COMMANDS = (Decide, SendMessage, AnswerHotwash)
 _CONTROL_COMMANDS = (InjectAdHoc, Observe, OverrideRating, ChangeClock, EndExercise)
 
@@ -335,17 +339,24 @@ class Session:
         return self.set_pace(next((p for p in reversed(PACES) if p < self.pace), self.pace))
 
     def jump_to_next(self) -> list[EventBase]:
-        """Skip ahead to the next inject delivered or deadline lapsed (or the end)."""
+        """Skip ahead to the next inject delivered or deadline lapsed (or the end).
+
+        The jump goes in legs, each logged as a `jump` clock change from where it left (`from_t`)
+        to the next scheduled happening (`to_t`), landing exactly there: the world's dynamics tick
+        in between, and a leg that brings only their state changes is followed by the next. Each
+        leg's target is the engine's own next scheduled time, so replaying the log lands on it too.
+        """
         if not self.started or self.ended:
             return []
         events = self._catch_up()
-        events += self.exercise.submit(ChangeClock(action="jump", pace=self.pace))
-        # Dynamics tick in between; step over them until something a trainer would call "next".
-        for _ in range(100_000):
-            upcoming = self.exercise.next_time()
-            if math.isinf(upcoming) or self.ended:
+        for _ in range(JUMP_LEGS):
+            if self.ended:
                 break
-            batch = self.exercise.advance(upcoming)
+            events += self.exercise.submit(ChangeClock(action="jump", pace=self.pace))
+            target = events[-1].to_t if isinstance(events[-1], ClockChanged) else None
+            if target is None:
+                break
+            batch = self.exercise.advance(target)
             events += batch
             if any(isinstance(e, InjectDelivered | DecisionTimedOut) for e in batch):
                 break

@@ -90,8 +90,31 @@ def test_speed_presets_and_jump_are_logged(loaded):
     # The next thing after the start is the containment deadline at 10 minutes.
     assert session.exercise.now == pytest.approx(600)
     assert any(isinstance(e, DecisionTimedOut) for e in session.exercise.events)
-    actions = [(e.action, e.pace) for e in session.exercise.events if isinstance(e, ClockChanged)]
-    assert actions == [("start", 60.0), ("pace", 120.0), ("pace", 60.0), ("pace", 30.0), ("jump", 30.0)]
+    clocks = [e for e in session.exercise.events if isinstance(e, ClockChanged)]
+    actions = [(e.action, e.pace) for e in clocks]
+    assert actions[:4] == [("start", 60.0), ("pace", 120.0), ("pace", 60.0), ("pace", 30.0)]
+    # The jump goes in legs over the leak's five-minute growth, each saying where it left and landed.
+    jumps = [(e.t, e.from_t, e.to_t) for e in clocks if e.action == "jump"]
+    assert jumps == [(0.0, 0.0, 300.0), (300.0, 300.0, 600.0)]
+    assert all((e.from_t, e.to_t) == (None, None) for e in clocks if e.action != "jump")
+
+
+def test_a_jump_lands_exactly_on_the_next_inject_and_replays(loaded, tmp_path):
+    session, clock = make(loaded, tmp_path, pace=60.0)
+    session.start()
+    clock.step(0.4)  # 24 scenario seconds in: the jump leaves from there, not from the last event
+    session.tick()
+    events = session.jump_to_next()
+    jump = next(e for e in events if isinstance(e, ClockChanged))
+    assert (jump.t, jump.from_t) == (24.0, 24.0)
+    landed = [e for e in events if isinstance(e, InjectDelivered | DecisionTimedOut)]
+    assert landed and landed[0].t == session.scenario_time() == session.exercise.now
+    assert max(e.to_t for e in events if isinstance(e, ClockChanged)) == landed[0].t
+    # The clock is where the jump landed until real time passes.
+    assert session.scenario_time() == landed[0].t
+    session.close()
+    # Replay raises at the first event it cannot reproduce: each leg's target is found again.
+    replay(loaded, EventStore(tmp_path / "run.db").events(), seed=0)
 
 
 def test_a_role_decides_only_as_itself(loaded):

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 
 from simulator.commands import AnswerHotwash, CommandBase, EndExercise
 from simulator.engine import CommandError
@@ -15,7 +15,7 @@ from simulator.session import Session
 from simulator.visibility import FACILITATOR, can_see
 from ui.dialogs import ConfirmDialog, HelpScreen, HotwashDialog, RolePicker
 from ui.screens.debrief import DebriefScreen
-from ui.screens.facilitator import FacilitatorScreen
+from ui.screens.facilitator import WIDE_FROM, FacilitatorScreen
 from ui.screens.participant import ParticipantScreen
 from ui.text import clock
 
@@ -25,13 +25,16 @@ class TabletopApp(App):
 
     CSS_PATH = "app.tcss"
     TITLE = "Tabletop"
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (WIDE_FROM, "-wide")]
     BINDINGS = [
         Binding("r", "pick_role", "Role"),
         Binding("question_mark", "help", "Help"),
         Binding("ctrl+t", "toggle_theme", "Theme", show=False),
         Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
+
+    TICK = 0.25
+    """Seconds between clock redraws while live."""
 
     def __init__(self, session: Session, *, live: bool = True, welcome: str | None = None) -> None:
         super().__init__()
@@ -53,7 +56,7 @@ class TabletopApp(App):
             self.notify(self.welcome, title="Welcome", timeout=12, markup=False)
         if self.live:
             self.session.launch()
-            self.set_interval(0.25, self.refresh_clock)
+            self.set_interval(self.TICK, self.refresh_clock)
 
     def _resumed_notice(self) -> str:
         session = self.session
@@ -71,7 +74,8 @@ class TabletopApp(App):
 
     def _on_events(self, events: list[EventBase]) -> None:
         for viewer, screen in self.consoles.items():
-            if not screen.is_mounted:
+            # A console not composed yet reads everything from the session when it is (on_mount).
+            if not getattr(screen, "ready", False):
                 continue
             seen = events if viewer == FACILITATOR else [e for e in events if can_see(self.session.scenario, viewer, e)]
             if seen:
@@ -82,13 +86,21 @@ class TabletopApp(App):
             self.notify(f"The exercise has ended. Press {what}.", title="Ended", timeout=10)
 
     def refresh_clock(self) -> None:
-        """Redraw the clocks and countdowns of the visible console."""
-        refresh = getattr(self.screen, "refresh_clock", None)
-        if refresh is not None:
-            refresh()
+        """Redraw the clocks and countdowns of the console shown (under any dialog)."""
+        # The console under any dialog; it may be current but not composed yet (switched to a moment
+        # ago) or being taken down (the app closing): its own refresh_clock checks for both.
+        for screen in reversed(self.screen_stack):
+            if screen in self.consoles.values():
+                refresh = getattr(screen, "refresh_clock", None)
+                if refresh is not None:
+                    refresh()
+                return
 
     def act(self, step: Callable[[], object]) -> bool:
         """Run a session clock step, reporting refusals as notifications."""
+        if self.session.ended:
+            self.notify("The exercise has ended: the clock is stopped for good.", title="Ended", severity="warning")
+            return False
         try:
             step()
         except CommandError as exc:
@@ -128,6 +140,12 @@ class TabletopApp(App):
             self.push_screen(f"console:{viewer}")
         else:
             self.switch_screen(f"console:{viewer}")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # A dialog has the keyboard: switching console or opening help from one would stack screens.
+        if action in ("pick_role", "help") and isinstance(self.screen, ModalScreen):
+            return False
+        return True
 
     def action_pick_role(self) -> None:
         def chosen(viewer: str | None) -> None:
@@ -197,7 +215,11 @@ class TabletopApp(App):
 
     def _hotwash(self) -> None:
         def answered(answers: dict[str, str] | None) -> None:
-            for question, answer in (answers or {}).items():
+            if answers is None:
+                # Back to the console; e opens the hot wash again.
+                self.notify("The hot wash waits: press e to answer it and go on to the debrief.", timeout=6)
+                return
+            for question, answer in answers.items():
                 self.submit(FACILITATOR, AnswerHotwash(role=FACILITATOR, question=question, answer=answer))
             self.show_debrief()
 
@@ -211,25 +233,53 @@ class TabletopApp(App):
         self.push_screen(DebriefScreen(self.session))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """The command palette: what the screen it was opened on can do, by name."""
         yield from super().get_system_commands(screen)
         session = self.session
-        yield SystemCommand("Start / pause the clock", "Start, pause or resume scenario time", session.toggle)
-        yield SystemCommand("Faster", "Next speed preset up", session.faster)
-        yield SystemCommand("Slower", "Next speed preset down", session.slower)
-        yield SystemCommand("Jump to next inject", "Skip ahead to the next inject", session.jump_to_next)
+        if isinstance(screen, FacilitatorScreen):
+            if not session.ended:
+                yield SystemCommand(
+                    "Start / pause the clock", "Start, pause or resume scenario time", screen.action_toggle_clock
+                )
+                yield SystemCommand("Faster", "Next speed preset up", screen.action_faster)
+                yield SystemCommand("Slower", "Next speed preset down", screen.action_slower)
+                yield SystemCommand(
+                    "Jump to next inject", "Skip ahead to the next inject or deadline", screen.action_jump
+                )
+                yield SystemCommand("Ad hoc inject", "Send an inject that is not in the scenario", screen.action_inject)
+            yield SystemCommand("Observation", "Record an evaluator observation", screen.action_observe)
+            yield SystemCommand("Filter the feed", "Show the feed for one role or team", screen.action_filter_feed)
+            yield SystemCommand(
+                "Feed: hide/show dynamics", "STATE lines from the world's dynamics", screen.action_toggle_dynamics
+            )
+            yield SystemCommand(
+                "World state", "Swap the MSEL and feed for the world state (narrow screens)", screen.action_world
+            )
+        elif isinstance(screen, ParticipantScreen):
+            yield SystemCommand("Decide", "Decide on the open item or the oldest open decision", screen.action_decide)
+            yield SystemCommand("Message", "Write to other roles or teams", screen.action_message)
+            yield SystemCommand("Inbox channel", "Show one channel of the inbox", screen.action_channel)
+            if session.ended:
+                yield SystemCommand("Hot wash", "Answer the hot wash questions", screen.action_hotwash)
+        elif isinstance(screen, DebriefScreen):
+            for fmt, name in (("html", "HTML"), ("md", "Markdown"), ("json", "JSON")):
+                yield SystemCommand(
+                    f"Export AAR ({name})",
+                    "Write the after-action report next to the log",
+                    lambda fmt=fmt: screen.action_export(fmt),  # type: ignore[misc]
+                )
         yield SystemCommand(
             "Exercise control", "Switch to the facilitator console", lambda: self.action_show(FACILITATOR)
         )
         for role in session.scenario.roles:
             yield SystemCommand(
                 f"Console: {role.name}",
-                f"Switch to the {role.id} participant console",
+                f"Switch to the participant console of {role.name}",
                 lambda role=role.id: self.action_show(role),  # type: ignore[misc]
             )
-        facilitator = self.consoles.get(FACILITATOR)
-        if isinstance(facilitator, FacilitatorScreen):
-            yield SystemCommand(
-                "Feed: hide/show dynamics", "STATE lines from the world's dynamics", facilitator.action_toggle_dynamics
-            )
-        yield SystemCommand("End exercise", "End, hot wash and debrief", self.action_end_exercise)
+        yield SystemCommand(
+            "End exercise" if not session.ended else "Hot wash and debrief",
+            "End, hot wash and debrief" if not session.ended else "The hot wash questions, then the debrief",
+            self.action_end_exercise,
+        )
         yield SystemCommand("Help", "Keys and what they do", self.action_help)

@@ -101,13 +101,16 @@ def _run(args: argparse.Namespace) -> int:
         session = Session(loaded, log=log, seed=args.seed, pace=args.pace, resume=resume, force=args.force)
     except (LogError, ResumeError) as exc:
         return fail(str(exc))
+    app = TabletopApp(session, welcome=getattr(args, "welcome", None))
     try:
-        TabletopApp(session, welcome=getattr(args, "welcome", None)).run()
+        app.run()
     finally:
         session.close()
-    for line in exit_hints(log, args.scenario, session.ended):
-        print(line)
-    return 0
+        # Also after a crash: the log is intact, and the hint to resume it is what the room needs most.
+        for line in exit_hints(log, args.scenario, session.ended):
+            print(line)
+    # Textual reports an exception that ended the app as return code 1 (after printing it).
+    return app.return_code or 0
 
 
 def exit_hints(log: Path, scenario: str, ended: bool) -> list[str]:

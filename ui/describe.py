@@ -1,4 +1,4 @@
-"""One-line, literal descriptions of log events for the feed and action logs."""
+"""Literal descriptions of log events: one line for the feed and action logs, the whole of it for a detail view."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from simulator.events import (
     StateChanged,
 )
 from simulator.schema import Scenario
-from ui.text import clock, number, one_line, option_label
+from ui.text import clock, countdown, literal, names, number, one_line, option_label, reflow, who
 
 KIND_STYLE = {
     "inject_delivered": "bold cyan",
@@ -52,22 +52,37 @@ KIND_LABEL = {
     "exercise_ended": "END",
 }
 
+NAME = 24
+"""Characters of a role or team name in a one-line summary; the detail view has them whole."""
+
+
+def _prompt(scenario: Scenario, decision: str) -> str:
+    try:
+        return scenario.decision(decision)[1].prompt
+    except KeyError:
+        return decision
+
+
+def _objective(scenario: Scenario, objective: str) -> str:
+    return next((o.text for o in scenario.objectives if o.id == objective), objective)
+
 
 def summary(event: EventBase, scenario: Scenario) -> str:
-    """What happened, in a short sentence of plain (cleaned) text."""
+    """What happened, in a short sentence of plain (cleaned) text, people by name."""
     if isinstance(event, InjectDelivered):
-        return f"{one_line(event.sender, 30)} → {', '.join(event.to)}: {one_line(event.title, 80)}"
+        return f"{one_line(event.sender, 30)} → {names(scenario, event.to, NAME)}: {one_line(event.title, 80)}"
     if isinstance(event, DecisionOpened):
-        return f"{', '.join(event.by)} to decide: {one_line(event.prompt, 80)}"
+        return f"{names(scenario, event.by, NAME)} to decide: {one_line(event.prompt, 80)}"
     if isinstance(event, DecisionMade):
         why = f" — {one_line(event.rationale, 60)}" if event.rationale else ""
         label = one_line(option_label(scenario, event.decision, event.option), 60)
-        return f"{event.actor} chose “{label}” for {event.decision}{why}"
+        return f"{who(scenario, event.actor, NAME)} chose “{label}”{why}"
     if isinstance(event, DecisionTimedOut):
-        return f"deadline lapsed: {event.decision}"
+        return f"deadline lapsed, nobody decided: {one_line(_prompt(scenario, event.decision), 80)}"
     if isinstance(event, MessageSent):
         subject = f"[{one_line(event.subject, 30)}] " if event.subject else ""
-        return f"{event.actor} → {', '.join(event.to)}: {subject}{one_line(event.text, 80)}"
+        sender, to = who(scenario, event.actor, NAME), names(scenario, event.to, NAME)
+        return f"{sender} → {to}: {subject}{one_line(event.text, 80)}"
     if isinstance(event, StateChanged):
         var = scenario.state.get(event.var)
         label = var.label if var is not None else event.var
@@ -79,8 +94,10 @@ def summary(event: EventBase, scenario: Scenario) -> str:
     if isinstance(event, RatingOverridden):
         return f"{event.objective} rated {event.rating}: {one_line(event.reason, 60)}"
     if isinstance(event, HotwashAnswered):
-        return f"{event.actor} on {event.question}: {one_line(event.answer, 60)}"
+        return f"{who(scenario, event.actor, NAME)} on {event.question}: {one_line(event.answer, 60)}"
     if isinstance(event, ClockChanged):
+        if event.action == "jump" and event.from_t is not None and event.to_t is not None:
+            return f"jump {clock(event.from_t)} → {clock(event.to_t)} at {event.pace:g}×"
         return f"{event.action} at {event.pace:g}×"
     if isinstance(event, ExerciseStarted):
         return f"exercise started: {one_line(event.title, 80)}"
@@ -100,3 +117,79 @@ def feed_line(event: EventBase, scenario: Scenario) -> Text:
     line.append(" ")
     line.append(summary(event, scenario))
     return line
+
+
+def detail(event: EventBase, scenario: Scenario) -> Text:
+    """The whole of an event for a detail view: every field a person reads, names whole, text literal."""
+    text = Text()
+    text.append(f"{KIND_LABEL.get(event.type, event.type)}", style=KIND_STYLE.get(event.type, "bold") or "bold")
+    text.append(f"  {clock(event.t)}  ", style="dim")
+    text.append(f"event {event.seq}\n", style="dim")
+
+    def field(label: str, value: str | Text) -> None:
+        text.append(f"{label}: ", style="bold")
+        text.append_text(value if isinstance(value, Text) else literal(value))
+        text.append("\n")
+
+    def body(value: str, *, prose: bool = True) -> None:
+        if value:
+            text.append("\n")
+            text.append_text(literal(reflow(value) if prose else value))
+            text.append("\n")
+
+    if isinstance(event, InjectDelivered):
+        field("Title", event.title)
+        field("From", event.sender)
+        field("To", names(scenario, event.to))
+        field("Channel", f"{event.channel} · {event.priority}" + (" · ad hoc" if event.adhoc else ""))
+        if event.decision:
+            field("Decision", _prompt(scenario, event.decision))
+        body(event.body)
+        for attachment in event.attachments:
+            text.append("\n── Attachment: ", style="bold")
+            text.append_text(literal(attachment.get("name", ""), "bold"))
+            text.append(" ──\n", style="bold")
+            body(attachment.get("text", ""), prose=False)
+    elif isinstance(event, DecisionOpened):
+        field("Decision", event.prompt)
+        field("By", names(scenario, event.by))
+        if event.deadline is not None:
+            field("Deadline", f"{clock(event.deadline)} ({countdown(event.deadline - event.t)} after it opened)")
+        try:
+            options = scenario.decision(event.decision)[1].options
+        except KeyError:
+            options = []
+        for n, option in enumerate(options, 1):
+            field(f"Option {n}", option.label + (f" — {option.description}" if option.description else ""))
+    elif isinstance(event, DecisionMade):
+        field("Decision", _prompt(scenario, event.decision))
+        field("By", who(scenario, event.actor))
+        field("Chose", option_label(scenario, event.decision, event.option))
+        body(event.rationale, prose=False)
+    elif isinstance(event, DecisionTimedOut):
+        field("Decision", _prompt(scenario, event.decision))
+        text.append("The deadline lapsed without a decision.\n")
+    elif isinstance(event, MessageSent):
+        field("From", who(scenario, event.actor))
+        field("To", names(scenario, event.to))
+        if event.subject:
+            field("Subject", event.subject)
+        body(event.text, prose=False)
+    elif isinstance(event, Observation):
+        field("Kind", event.kind)
+        if event.objective:
+            field("Objective", _objective(scenario, event.objective))
+        body(event.text, prose=False)
+    elif isinstance(event, RatingOverridden):
+        field("Objective", _objective(scenario, event.objective))
+        field("Rating", event.rating)
+        body(event.reason, prose=False)
+    elif isinstance(event, HotwashAnswered):
+        field("By", who(scenario, event.actor))
+        question = next((q.text for q in scenario.hotwash if q.id == event.question), event.question)
+        field("Question", question)
+        body(event.answer, prose=False)
+    else:
+        text.append_text(literal(summary(event, scenario)))
+        text.append("\n")
+    return text

@@ -1,14 +1,26 @@
-"""Modal dialogs: confirm, decide, compose a message, ad hoc inject, observation, role picker, hot wash, help."""
+"""Modal dialogs: confirm, decide, compose a message, ad hoc inject, observation, role picker, hot wash,
+an event in full, help.
+
+Every dialog scrolls when it is taller than the screen, with its buttons docked in view below the
+fields, sends with ctrl+s from any field, and has its own footer: the keys shown are the dialog's,
+not those of the console underneath.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
+from textual.await_complete import AwaitComplete
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.geometry import Size
 from textual.screen import ModalScreen
 from textual.widgets import (
     Button,
+    Footer,
     Input,
     Label,
     OptionList,
@@ -23,54 +35,162 @@ from textual.widgets.option_list import Option
 from textual.widgets.selection_list import Selection
 
 from simulator.commands import InjectAdHoc, Observe, SendMessage
+from simulator.events import EventBase
 from simulator.schema import Scenario
 from simulator.session import Session
 from simulator.visibility import FACILITATOR
-from ui.text import clean, countdown, literal, one_line
+from ui.describe import detail
+from ui.text import clean, countdown, literal, one_line, short
 
-OPTION_FITS = 60
-"""Characters of an option a radio button shows on a narrow dialog; longer ones are listed in full too."""
 CHANNELS = ("email", "phone", "radio", "news", "social", "sitrep", "briefing")
 PRIORITIES = ("low", "normal", "high", "flash")
 
 
+def _cleaned(before: str, after: str, cursor: int) -> int:
+    """Where a cursor at `cursor` in `before` lands once `before` is cleaned to `after`."""
+    return len(clean(before[:cursor])) if after != before else cursor
+
+
+class SafeInput(Input):
+    """An input that cleans a paste before it goes in, at the cursor, so the text keeps its order."""
+
+    def _on_paste(self, event: events.Paste) -> None:
+        # The base class would insert the raw text; it is skipped (prevent_default) for the clean one.
+        event.prevent_default()
+        event.stop()
+        Input._on_paste(self, events.Paste(clean(event.text)))
+
+
+class SafeTextArea(TextArea):
+    """A text area that cleans a paste before it goes in, at the cursor, so the text keeps its order."""
+
+    async def _on_paste(self, event: events.Paste) -> None:
+        event.prevent_default()
+        event.stop()
+        await TextArea._on_paste(self, events.Paste(clean(event.text)))
+
+
+class Choice(RadioButton):
+    """A radio button whose label wraps: an option's end is often what tells it from the next one."""
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        # The base class is one line whatever the label; the label wraps under the app's CSS.
+        return max(1, self.render().get_height(self.styles, width))
+
+
+def _area(area_id: str, text: str = "", classes: str = "") -> SafeTextArea:
+    return SafeTextArea(text, id=area_id, soft_wrap=True, show_line_numbers=False, classes=classes)
+
+
+def submit_key(description: str) -> Binding:
+    """The ctrl+s binding of a dialog, named for what it does (it works from inside a text field too)."""
+    return Binding("ctrl+s", "submit", description, priority=True)
+
+
+class DialogBody(VerticalScroll, can_focus=False):
+    """The fields of a dialog: they scroll to the focused one, and tab goes from field to field, not here."""
+
+
+BUTTONS_HEIGHT = 4
+"""Rows the button bar takes (a gap and the buttons)."""
+
+
 class Dialog(ModalScreen):
-    """A centred box with a title; escape cancels."""
+    """A centred box with a title; escape cancels. Subclasses yield their fields from `body`.
+
+    The fields scroll in a body whose height is capped (in `_fit`) to what the screen leaves once the
+    buttons are placed below it, so the buttons are always in view, even at 80×24.
+    """
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    OK: str | None = "Send"
+    """The primary button (and ctrl+s); None for a dialog without one."""
+    CANCEL = "Cancel"
+    BOX = ""
+    """Extra classes of the box (small, wide)."""
+
+    def __init__(self, name: str | None = None) -> None:
+        super().__init__(name=name)
+        self._dismissing = False
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes=f"dialog {self.BOX}".strip(), id="box"):
+            with self.scroller(id="fields"):
+                yield from self.body()
+            buttons = self.buttons()
+            if buttons is not None:
+                yield buttons
+        yield Footer(compact=True, show_command_palette=False)
+
+    def scroller(self, **kwargs: str) -> VerticalScroll:
+        return DialogBody(**kwargs)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._fit(event.size.height)
+
+    def _fit(self, height: int) -> None:
+        # The box's own cap (90% of the screen above the footer), less its border and the buttons:
+        # what is left is the body's, and the rest of the fields scroll.
+        buttons = BUTTONS_HEIGHT if self.query(".dialog-buttons") else 0
+        self.query_one("#fields").styles.max_height = max(3, (height - 1) * 9 // 10 - 2 - buttons)
+
+    def body(self) -> ComposeResult:
+        """The fields of the dialog."""
+        return iter(())
+
+    def buttons(self) -> Horizontal | None:
+        if self.OK is None:
+            return Horizontal(Button(self.CANCEL, id="cancel"), classes="dialog-buttons")
+        return Horizontal(
+            Button(self.OK, variant="primary", id="ok"), Button(self.CANCEL, id="cancel"), classes="dialog-buttons"
+        )
+
+    def dismiss(self, result: Any = None) -> AwaitComplete:
+        # Keys typed ahead can reach a dialog after it was dismissed, or while another is above it;
+        # dismissing then would pop the wrong screen (or the last one).
+        if self._dismissing or not self.is_current:
+            return AwaitComplete.nothing()
+        self._dismissing = True
+        return super().dismiss(result)
 
     def action_cancel(self) -> None:
         self.dismiss(None)
 
-    def buttons(self, ok: str = "Send") -> Horizontal:
-        return Horizontal(
-            Button(ok, variant="primary", id="ok"), Button("Cancel", id="cancel"), classes="dialog-buttons"
-        )
+    def action_submit(self) -> None:
+        self.accept()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "cancel":
-            self.dismiss(None)
+            event.stop()
+            self.action_cancel()
         elif event.button.id == "ok":
             event.stop()
             self.accept()
 
     def accept(self) -> None:
-        """Called by the primary button."""
+        """Called by the primary button and ctrl+s."""
         self.dismiss(True)
 
     def on_input_changed(self, event: Input.Changed) -> None:
-        # Pasted escape sequences would be drawn raw (scrambling the screen) and stored: keep only what shows.
+        # Pastes are cleaned before they go in; anything else that slipped in is removed where it is,
+        # the cursor staying with the text it was in.
         cleaned = clean(event.value)
         if cleaned != event.value:
+            cursor = _cleaned(event.value, cleaned, event.input.cursor_position)
             event.input.value = cleaned
-            event.input.cursor_position = len(cleaned)
+            event.input.cursor_position = cursor
 
     def on_text_area_changed(self, event: TextArea.Changed) -> None:
         area = event.text_area
         cleaned = clean(area.text)
         if cleaned != area.text:
+            row, column = area.cursor_location
+            lines = area.text.split("\n")
+            before = "\n".join(lines[:row] + [lines[row][:column]]) if row < len(lines) else area.text
+            at = len(clean(before))
             area.load_text(cleaned)
-            area.move_cursor(area.document.end)
+            head = cleaned[:at]
+            area.move_cursor((head.count("\n"), len(head) - (head.rfind("\n") + 1)))
 
     def value(self, selector: str) -> str:
         """The cleaned, trimmed text of an Input or TextArea."""
@@ -82,7 +202,13 @@ class Dialog(ModalScreen):
 class ConfirmDialog(Dialog):
     """Yes or no."""
 
-    BINDINGS = [Binding("y", "yes", "Yes"), Binding("n", "cancel", "No"), Binding("escape", "cancel", "No")]
+    BINDINGS = [
+        Binding("y", "yes", "Yes"),
+        Binding("n", "cancel", "No"),
+        Binding("escape", "cancel", "No"),
+        submit_key("Yes"),
+    ]
+    BOX = "small"
 
     def __init__(self, question: str, detail: str = "", ok: str = "Yes", name: str | None = None) -> None:
         super().__init__(name=name)
@@ -90,22 +216,25 @@ class ConfirmDialog(Dialog):
         self.detail = detail
         self.ok = ok
 
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog small"):
-            yield Label(literal(self.question, "bold"))
-            if self.detail:
-                yield Label(literal(self.detail), classes="detail")
-            yield self.buttons(self.ok)
+    def buttons(self) -> Horizontal:
+        return Horizontal(
+            Button(self.ok, variant="primary", id="ok"), Button("Cancel", id="cancel"), classes="dialog-buttons"
+        )
+
+    def body(self) -> ComposeResult:
+        yield Label(literal(self.question, "bold"), classes="question")
+        if self.detail:
+            yield Label(literal(self.detail), classes="detail")
 
     def action_yes(self) -> None:
-        self.dismiss(True)
-
-    def accept(self) -> None:
         self.dismiss(True)
 
 
 class DecisionDialog(Dialog):
     """Choose an option, give a rationale, watch the deadline; confirm before sending."""
+
+    BINDINGS = [submit_key("Decide")]
+    OK = "Decide…"
 
     def __init__(self, session: Session, role: str, decision: str) -> None:
         super().__init__()
@@ -114,27 +243,21 @@ class DecisionDialog(Dialog):
         self.decision = decision
         self.inject, self.spec = session.scenario.decision(decision)
 
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
-            yield Label(literal(self.spec.prompt, "bold"), classes="title")
-            yield Label("", id="countdown")
-            # A radio button shows one line; when an option does not fit, the options are also listed in full.
-            full = []
-            with RadioSet(id="options"):
-                for n, option in enumerate(self.spec.options, 1):
-                    label = Text(f"{n}. ")
-                    label.append_text(literal(one_line(option.label)))
-                    if option.description:
-                        label.append(f" — {one_line(option.description)}", style="dim")
-                    full.append(label)
-                    yield RadioButton(label, name=option.id)
-            if any(len(label) > OPTION_FITS for label in full):
-                yield Static(Text("\n").join(full), id="options-full", classes="question")
-            need = {"required": " (required)", "none": " (not asked)"}.get(self.spec.rationale, " (optional)")
-            yield Label(f"Rationale{need}")
-            yield TextArea(id="rationale", soft_wrap=True, show_line_numbers=False)
-            yield Label("", id="error", classes="error")
-            yield self.buttons("Decide…")
+    def body(self) -> ComposeResult:
+        yield Label(literal(self.spec.prompt, "bold"), classes="title")
+        yield Label("", id="countdown")
+        # Each option whole, wrapped under itself, its description after it.
+        with RadioSet(id="options"):
+            for n, option in enumerate(self.spec.options, 1):
+                label = Text(f"{n}. ")
+                label.append_text(literal(one_line(option.label)))
+                if option.description:
+                    label.append(f" — {one_line(option.description)}", style="dim")
+                yield Choice(label, name=option.id)
+        need = {"required": " (required)", "none": " (not asked)"}.get(self.spec.rationale, " (optional)")
+        yield Label(f"Rationale{need}")
+        yield _area("rationale")
+        yield Label("", id="error", classes="error")
 
     def on_mount(self) -> None:
         self.refresh_countdown()
@@ -158,10 +281,12 @@ class DecisionDialog(Dialog):
         error = self.query_one("#error", Label)
         if pressed is None:
             error.update("Choose an option first.")
+            self.query_one(RadioSet).focus()
             return
         rationale = self.value("#rationale")
         if self.spec.rationale == "required" and not rationale:
             error.update("This decision needs a rationale.")
+            self.query_one("#rationale").focus()
             return
         option = next(o for o in self.spec.options if o.id == pressed.name)
 
@@ -180,33 +305,36 @@ class DecisionDialog(Dialog):
 
 
 def _recipients(scenario: Scenario, exclude: str | None = None) -> list[Selection]:
+    # Names, as a person reads them; the ids stay behind the choices.
     choices = [Selection(Text("Everyone"), "all")]
     for team in scenario.teams:
         choices.append(Selection(literal(f"Team: {team.name}"), team.id))
     for role in scenario.roles:
         if role.id != exclude:
-            choices.append(Selection(literal(f"{role.name} ({role.id})"), role.id))
+            label = literal(role.name)
+            label.append_text(literal(f"  {short(scenario.team(role.team).name, 40)}", "dim"))
+            choices.append(Selection(label, role.id))
     return choices
 
 
 class ComposeDialog(Dialog):
     """A role writes to other roles or teams."""
 
+    BINDINGS = [submit_key("Send")]
+
     def __init__(self, scenario: Scenario, role: str) -> None:
         super().__init__()
         self.scenario = scenario
         self.role = role
 
-    def compose(self) -> ComposeResult:
-        with VerticalScroll(classes="dialog"):
-            yield Label(literal(f"Message from {self.scenario.role(self.role).name}", "bold"), classes="title")
-            yield Label("To")
-            yield SelectionList(*_recipients(self.scenario, self.role), id="to")
-            yield Input(placeholder="Subject (optional)", id="subject")
-            yield Label("Message")
-            yield TextArea(id="text", soft_wrap=True, show_line_numbers=False)
-            yield Label("", id="error", classes="error")
-            yield self.buttons("Send")
+    def body(self) -> ComposeResult:
+        yield Label(literal(f"Message from {self.scenario.role(self.role).name}", "bold"), classes="title")
+        yield Label("To")
+        yield SelectionList(*_recipients(self.scenario, self.role), id="to")
+        yield SafeInput(placeholder="Subject (optional)", id="subject")
+        yield Label("Message")
+        yield _area("text")
+        yield Label("", id="error", classes="error")
 
     def on_mount(self) -> None:
         # The scrolling box could take focus itself; the recipients come first.
@@ -229,25 +357,25 @@ class ComposeDialog(Dialog):
 class InjectDialog(Dialog):
     """Exercise control sends an inject that is not in the scenario."""
 
+    BINDINGS = [submit_key("Send inject")]
+    OK = "Send inject"
+
     def __init__(self, scenario: Scenario) -> None:
         super().__init__()
         self.scenario = scenario
 
-    def compose(self) -> ComposeResult:
-        # Scrolls: on a small terminal the fields and buttons are more than the screen holds.
-        with VerticalScroll(classes="dialog"):
-            yield Label("Ad hoc inject", classes="title")
-            yield Label("Recipients")
-            yield SelectionList(*_recipients(self.scenario), id="to")
-            with Horizontal(classes="row"):
-                yield Select([(c, c) for c in CHANNELS], value="email", allow_blank=False, id="channel")
-                yield Select([(p, p) for p in PRIORITIES], value="normal", allow_blank=False, id="priority")
-            yield Input(placeholder="From (default: Exercise control)", id="sender")
-            yield Input(placeholder="Title (one line)", id="title")
-            yield Label("Body")
-            yield TextArea(id="body", soft_wrap=True, show_line_numbers=False)
-            yield Label("", id="error", classes="error")
-            yield self.buttons("Send inject")
+    def body(self) -> ComposeResult:
+        yield Label("Ad hoc inject", classes="title")
+        yield Label("Recipients")
+        yield SelectionList(*_recipients(self.scenario), id="to")
+        with Horizontal(classes="row"):
+            yield Select([(c, c) for c in CHANNELS], value="email", allow_blank=False, id="channel")
+            yield Select([(p, p) for p in PRIORITIES], value="normal", allow_blank=False, id="priority")
+        yield SafeInput(placeholder="From (default: Exercise control)", id="sender")
+        yield SafeInput(placeholder="Title (one line)", id="title")
+        yield Label("Body")
+        yield _area("body")
+        yield Label("", id="error", classes="error")
 
     def on_mount(self) -> None:
         # The scrolling box could take focus itself; the recipients come first.
@@ -278,75 +406,118 @@ class InjectDialog(Dialog):
 class ObserveDialog(Dialog):
     """An evaluator's observation, tagged to an objective."""
 
+    BINDINGS = [submit_key("Record")]
+    OK = "Record"
+
     def __init__(self, scenario: Scenario) -> None:
         super().__init__()
         self.scenario = scenario
 
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
-            yield Label("Evaluator observation", classes="title")
-            objectives = [(literal(f"{o.id}: {one_line(o.text, 60)}"), o.id) for o in self.scenario.objectives]
-            yield Label("Objective")
-            yield Select(objectives, prompt="Objective (optional)", id="objective")
-            yield Label("Kind")
-            yield Select(
-                [("note", "note"), ("strength", "strength"), ("improvement", "improvement")],
-                value="note",
-                allow_blank=False,
-                id="kind",
-            )
-            yield Label("What you saw")
-            yield TextArea(id="text", soft_wrap=True, show_line_numbers=False)
-            yield Label("", id="error", classes="error")
-            yield self.buttons("Record")
+    def body(self) -> ComposeResult:
+        yield Label("Evaluator observation", classes="title")
+        yield Label("Objective")
+        # Radio buttons wrap: an objective's text is a sentence, and its end often tells two apart.
+        with RadioSet(id="objective"):
+            yield Choice(Text("None (a general note)", style="dim"), name="", value=True)
+            for objective in self.scenario.objectives:
+                label = literal(f"{objective.id}: ", "bold")
+                label.append_text(literal(one_line(objective.text)))
+                yield Choice(label, name=objective.id)
+        yield Label("Kind")
+        yield Select(
+            [("note", "note"), ("strength", "strength"), ("improvement", "improvement")],
+            value="note",
+            allow_blank=False,
+            id="kind",
+        )
+        yield Label("What you saw")
+        yield _area("text")
+        yield Label("", id="error", classes="error")
+
+    def on_mount(self) -> None:
+        self.query_one("#objective").focus()
 
     def accept(self) -> None:
         text = self.value("#text")
         if not text:
             self.query_one("#error", Label).update("Write the observation first.")
+            self.query_one("#text").focus()
             return
-        objective = self.query_one("#objective", Select).value
+        pressed = self.query_one("#objective", RadioSet).pressed_button
+        objective = pressed.name if pressed is not None and pressed.name else None
         self.dismiss(
             Observe(
                 text=text,
-                objective=None if objective is Select.BLANK else str(objective),
+                objective=objective,
                 kind=self.query_one("#kind", Select).value,  # type: ignore[arg-type]
             )
         )
 
 
-class RolePicker(Dialog):
-    """Switch the room console to exercise control or a role."""
+class PickDialog(Dialog):
+    """Pick one entry of a list: arrows and enter, or its number (1–9)."""
 
-    def __init__(self, scenario: Scenario, current: str) -> None:
+    BINDINGS = [Binding("1", "pick(1)", "Pick by number", key_display="1-9")] + [
+        Binding(str(n), f"pick({n})", show=False) for n in range(2, 10)
+    ]
+    OK = None
+    BOX = "wide"
+
+    def __init__(self, title: str, choices: list[tuple[Text, str]], current: str | None = None) -> None:
         super().__init__()
-        self.scenario = scenario
+        self.heading = title
+        self.choices = choices
         self.current = current
 
-    def compose(self) -> ComposeResult:
-        options = [Option(Text("Exercise control (facilitator)", style="bold"), id=FACILITATOR)]
-        for role in self.scenario.roles:
-            team = self.scenario.team(role.team).name
-            label = Text()
-            label.append_text(literal(role.name, "bold"))
-            label.append(f"  {one_line(team, 40)}", style="dim")
-            options.append(Option(label, id=role.id))
-        with Vertical(classes="dialog small"):
-            yield Label("Switch console", classes="title")
-            yield OptionList(*options, id="roles")
+    def body(self) -> ComposeResult:
+        yield Label(self.heading, classes="title")
+        options = []
+        for n, (label, value) in enumerate(self.choices, 1):
+            # One line each: the number, then the label, cut with an ellipsis only where it must be.
+            line = Text(f"{n} " if n < 10 else "  ", style="bold", no_wrap=True, overflow="ellipsis")
+            line.append_text(label)
+            options.append(Option(line, id=value))
+        yield OptionList(*options, id="choices")
 
     def on_mount(self) -> None:
-        roles = self.query_one(OptionList)
-        roles.focus()
-        ids = [FACILITATOR] + [r.id for r in self.scenario.roles]
-        roles.highlighted = ids.index(self.current) if self.current in ids else 0
+        choices = self.query_one(OptionList)
+        choices.focus()
+        ids = [value for _, value in self.choices]
+        choices.highlighted = ids.index(self.current) if self.current in ids else 0
+
+    def action_pick(self, n: int) -> None:
+        if 0 < n <= len(self.choices):
+            self.dismiss(self.choices[n - 1][1])
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(event.option.id)
 
 
+class ChoiceDialog(PickDialog):
+    """Pick one of a few labelled choices (a channel, a feed filter)."""
+
+
+class RolePicker(PickDialog):
+    """Switch the room console to exercise control or a role."""
+
+    def __init__(self, scenario: Scenario, current: str) -> None:
+        choices = [(Text("Exercise control (facilitator)", style="bold"), FACILITATOR)]
+        for role in scenario.roles:
+            label = literal(role.name, "bold")
+            label.append("  ")
+            label.append_text(literal(one_line(scenario.team(role.team).name), "dim"))
+            choices.append((label, role.id))
+        super().__init__("Switch console", choices, current)
+
+
 class HotwashDialog(Dialog):
-    """The hot wash questions, answered by the room (as exercise control) or by one role from its console."""
+    """The hot wash questions, answered by the room (as exercise control) or by one role from its console.
+
+    Dismissed with the answers to record, {} to go on to the debrief without them (the room's "Skip"),
+    or None to go back to the console.
+    """
+
+    BINDINGS = [submit_key("Record"), Binding("escape", "cancel", "Back")]
 
     def __init__(self, scenario: Scenario, who: str = "", answers: dict[str, str] | None = None) -> None:
         super().__init__()
@@ -354,20 +525,26 @@ class HotwashDialog(Dialog):
         self.who = who
         self.answers = answers or {}
 
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog tall"):
-            yield Label(literal(f"Hot wash — {self.who}" if self.who else "Hot wash"), classes="title")
-            with VerticalScroll():
-                for question in self.scenario.hotwash:
-                    yield Label(literal(question.text, "bold"), classes="question")
-                    yield TextArea(
-                        self.answers.get(question.id, ""),
-                        id=f"q-{question.id}",
-                        soft_wrap=True,
-                        show_line_numbers=False,
-                        classes="answer",
-                    )
-            yield self.buttons("Record and debrief" if not self.who else "Record answers")
+    def body(self) -> ComposeResult:
+        yield Label(literal(f"Hot wash — {self.who}" if self.who else "Hot wash"), classes="title")
+        for question in self.scenario.hotwash:
+            yield Label(literal(question.text, "bold"), classes="question")
+            yield _area(f"q-{question.id}", self.answers.get(question.id, ""), classes="answer")
+
+    def buttons(self) -> Horizontal:
+        if self.who:
+            return Horizontal(
+                Button("Record answers", variant="primary", id="ok"),
+                Button("Cancel", id="cancel"),
+                classes="dialog-buttons",
+            )
+        # The room's hot wash leads on to the debrief; going there without answers is a choice of its own.
+        return Horizontal(
+            Button("Record and debrief", variant="primary", id="ok"),
+            Button("Skip to debrief", id="skip"),
+            Button("Back to console", id="cancel"),
+            classes="dialog-buttons",
+        )
 
     def on_mount(self) -> None:
         # Typing straight away should land in the first answer, not in the scroll container.
@@ -387,34 +564,66 @@ class HotwashDialog(Dialog):
     def accept(self) -> None:
         self.dismiss(self.unsaved())
 
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "skip":
+            event.stop()
+            self._leave({})
+            return
+        super().on_button_pressed(event)
+
     def action_cancel(self) -> None:
+        self._leave(None)
+
+    def _leave(self, result: dict[str, str] | None) -> None:
         if not self.unsaved():
-            self.dismiss({})
+            self.dismiss(result)
             return
 
         def confirmed(yes: bool | None) -> None:
             if yes:
-                self.dismiss({})
+                self.dismiss(result)
 
         self.app.push_screen(
             ConfirmDialog("Discard your hot wash answers?", "They have not been recorded.", ok="Discard"), confirmed
         )
 
 
+class EventDialog(Dialog):
+    """One event of the feed, whole: every field, names in full, text as written."""
+
+    OK = None
+    CANCEL = "Close"
+    BOX = "wide"
+    BINDINGS = [Binding("escape,enter,q", "cancel", "Close")]
+
+    def __init__(self, event: EventBase, scenario: Scenario) -> None:
+        super().__init__()
+        self.event = event
+        self.scenario = scenario
+
+    def body(self) -> ComposeResult:
+        yield Static(detail(self.event, self.scenario), id="event-detail")
+
+    def on_mount(self) -> None:
+        self.query_one("#cancel").focus()
+
+
 HELP = [
     ("Everywhere", ""),
     ("r", "switch console: exercise control or a role"),
     ("?", "this help"),
-    ("ctrl+p", "command palette"),
+    ("ctrl+p", "command palette: every action of this screen by name"),
     ("ctrl+t", "light or dark theme"),
     ("ctrl+q", "quit (asks while the exercise runs; the log is kept)"),
     ("Exercise control", ""),
     ("space", "start, pause or resume the clock"),
     ("+ / -", "faster or slower (1× to 900×; the demo starts at 10×)"),
-    ("n", "jump to the next inject"),
+    ("n", "jump to the next inject or deadline"),
     ("i", "send an ad hoc inject"),
     ("o", "record an observation"),
     ("f", "filter the feed by role or team"),
+    ("↑ ↓ enter", "in the feed: highlight an event and see it whole"),
+    ("w", "on a narrow screen: the world state, decisions and messages instead of the MSEL and feed"),
     ("s", "hide or show STATE lines from the world's dynamics"),
     ("e", "end the exercise, hot wash, debrief"),
     ("Participant", ""),
@@ -424,47 +633,32 @@ HELP = [
     ("m", "message other roles"),
     ("1 2 3", "inbox, situation, my actions"),
     ("w", "answer the hot wash (once the exercise has ended)"),
+    ("Dialogs", ""),
+    ("ctrl+s", "send, record or decide: the dialog's main button, from any field"),
+    ("tab", "next field; esc cancels"),
+    ("1-9", "in a list to pick from: that entry"),
 ]
 
 
-class HelpScreen(ModalScreen):
-    """Keys, in one table."""
+class HelpScreen(Dialog):
+    """Keys, in one table whose descriptions wrap."""
 
-    BINDINGS = [Binding("escape,question_mark,q", "app.pop_screen", "Close")]
+    BINDINGS = [Binding("escape,question_mark,q", "cancel", "Close")]
+    OK = None
+    CANCEL = "Close"
 
-    def compose(self) -> ComposeResult:
-        with VerticalScroll(classes="dialog tall"):
-            yield Label("Tabletop — keys (Esc closes)", classes="title")
-            for key, text in HELP:
-                if not text:
-                    yield Label(Text(key, style="bold underline"), classes="help-head")
-                else:
-                    line = Text(f"{key:>12}  ", style="bold")
-                    line.append(text)
-                    yield Label(line)
-            yield Label(Text("Mouse: click rows, tabs, buttons and footer keys.", style="dim"))
-            yield Label(Text("Press Esc to close.", style="bold"), classes="help-head")
+    def scroller(self, **kwargs: str) -> VerticalScroll:
+        # Nothing in it takes focus: the body itself does, so the arrows and page keys scroll it.
+        return VerticalScroll(**kwargs)
 
-
-class ChoiceDialog(Dialog):
-    """Pick one of a few labelled choices."""
-
-    def __init__(self, title: str, choices: list[tuple[Text, str]], current: str | None = None) -> None:
-        super().__init__()
-        self.heading = title
-        self.choices = choices
-        self.current = current
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog small"):
-            yield Label(self.heading, classes="title")
-            yield OptionList(*[Option(label, id=value) for label, value in self.choices], id="choices")
+    def body(self) -> ComposeResult:
+        yield Label("Tabletop — keys (Esc closes)", classes="title")
+        for key, text in HELP:
+            if not text:
+                yield Label(Text(key, style="bold underline"), classes="help-head")
+            else:
+                yield Horizontal(Label(key, classes="key"), Label(text, classes="what"), classes="help-row")
+        yield Label(Text("Mouse: click rows, tabs, buttons and footer keys.", style="dim"), classes="help-head")
 
     def on_mount(self) -> None:
-        choices = self.query_one(OptionList)
-        choices.focus()
-        ids = [value for _, value in self.choices]
-        choices.highlighted = ids.index(self.current) if self.current in ids else 0
-
-    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss(event.option.id)
+        self.query_one("#fields").focus()

@@ -16,11 +16,14 @@ __all__ = [
     "countdown",
     "in_world",
     "literal",
+    "names",
     "number",
     "one_line",
     "option_label",
     "pace_label",
     "reflow",
+    "short",
+    "who",
 ]
 
 
@@ -30,6 +33,45 @@ def one_line(text: str, limit: int = 0) -> str:
     if limit and len(flat) > limit:
         return flat[: limit - 1] + "…"
     return flat
+
+
+def short(text: str, limit: int) -> str:
+    """Clean text on one line, cut at a word boundary with an ellipsis when longer than `limit`."""
+    flat = one_line(text)
+    if len(flat) <= limit:
+        return flat
+    cut = flat[: limit - 1]
+    space = cut.rfind(" ")
+    # A word boundary only when it keeps most of the room; one long word is cut where it must be.
+    if flat[limit - 1] != " " and space >= limit // 2:
+        cut = cut[:space]
+    return cut.rstrip(" ,;:—-") + "…"
+
+
+def who(scenario: Scenario, actor: str, limit: int = 0) -> str:
+    """The name a person reads for an actor or recipient id: a role, a team, exercise control.
+
+    Ids are what people type (and what the log keeps); screens show names. An id the scenario does
+    not know is shown as it is.
+    """
+    if actor == "facilitator":
+        name = "Exercise control"
+    elif actor == "system":
+        name = "System"
+    elif actor == "all":
+        name = "Everyone"
+    else:
+        role = next((r for r in scenario.roles if r.id == actor), None)
+        team = next((t for t in scenario.teams if t.id == actor), None) if role is None else None
+        name = role.name if role is not None else team.name if team is not None else actor
+    return short(name, limit) if limit else one_line(name)
+
+
+def names(scenario: Scenario, ids: list[str], limit: int = 0) -> str:
+    """Recipients by name, "everyone" when they are every role; each name cut at `limit`."""
+    if len(ids) == len(scenario.roles) > 1 and set(ids) == {r.id for r in scenario.roles}:
+        return "everyone"
+    return ", ".join(who(scenario, i, limit) for i in ids)
 
 
 def literal(text: str, style: str = "") -> Text:
@@ -69,23 +111,46 @@ def pace_label(pace: float) -> str:
 
 # A line that keeps its own line break: list items, table rows, indented or preformatted text.
 _STRUCTURED = re.compile(r"^(\s|[-*•+>|#]|\d+[.)]\s|[A-Za-z][.)]\s)|\|")
+# A record line, `Key: value` with a short key ("Time:", "Point of contact:"): one field a line.
+_RECORD = re.compile(r"^[^\s:][^:]{0,24}:(\s|$)")
+# Columns lined up with runs of spaces ("Vessel:      ORLA MERIDIAN   Flag: Malta"); two spaces
+# after a full stop are only old typing habit.
+_ALIGNED = re.compile(r"[^\s.!?]\s{2,}\S")
+_LONG_SHARE = 0.7
+"""A hand-wrapped line reaches at least this share of its paragraph's longest line."""
+_LONG_MIN = 40
+"""Shorter lines are never joined: a short line is a break the author meant (a heading, a greeting)."""
 
 
 def reflow(text: str) -> str:
-    """Prose re-wrapped by the screen: single line breaks inside a paragraph joined, blank lines,
-    list items, table rows and indented lines kept as written (scenario files wrap bodies by hand)."""
-    paragraphs = clean(text).split("\n\n")
+    """Prose re-wrapped by the screen: the single line breaks of a hand-wrapped paragraph joined.
+
+    Scenario files wrap bodies by hand at some width, and a narrow pane would fold those lines
+    again into ragged halves. Only a long line (near the paragraph's own width) runs on into the
+    next; short lines, `Key: value` records, aligned columns, list items, table rows, indented
+    lines and blank lines stay as written.
+    """
     out = []
-    for paragraph in paragraphs:
+    for paragraph in clean(text).split("\n\n"):
         lines = paragraph.split("\n")
+        width = max(len(line.rstrip()) for line in lines)
+        long_enough = max(_LONG_MIN, _LONG_SHARE * width)
         joined: list[str] = []
+        runs_on = False
+        """Whether the last kept line is hand-wrapped prose that the next line continues."""
         for line in lines:
-            if joined and line.strip() and not _STRUCTURED.search(line) and not _STRUCTURED.search(joined[-1]):
+            if runs_on and _prose(line) and not _RECORD.match(line):
                 joined[-1] = f"{joined[-1].rstrip()} {line.strip()}"
             else:
                 joined.append(line)
+            # The line decides by its own length, not the joined text's: a short last line ends the run.
+            runs_on = _prose(line) and len(line.rstrip()) >= long_enough
         out.append("\n".join(joined))
     return "\n\n".join(out)
+
+
+def _prose(line: str) -> bool:
+    return bool(line.strip()) and not _STRUCTURED.search(line) and not _ALIGNED.search(line.strip())
 
 
 def number(value: float) -> str:

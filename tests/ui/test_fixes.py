@@ -66,6 +66,7 @@ async def test_the_hot_wash_takes_typing_at_once_and_asks_before_discarding(make
 
     from ui.dialogs import ConfirmDialog, HotwashDialog
     from ui.screens.debrief import DebriefScreen
+    from ui.screens.facilitator import FacilitatorScreen
 
     app, session, _ = make_app(started=True)
     async with app.run_test(size=(100, 32)) as pilot:
@@ -82,7 +83,13 @@ async def test_the_hot_wash_takes_typing_at_once_and_asks_before_discarding(make
         await pilot.press("ctrl+q")  # quitting would lose the answers too
         assert isinstance(app.screen, ConfirmDialog) and "not recorded" in str(app.screen.detail)
         await pilot.press("n")
+        # Escape is "Back to console", after the discard is confirmed: the debrief is not where it leads.
         await pilot.press("escape", "y")
+        await pilot.pause()
+        assert isinstance(app.screen, FacilitatorScreen)
+        await pilot.press("e")  # ended: straight to the hot wash again
+        assert isinstance(app.screen, HotwashDialog)
+        await pilot.click("#skip")  # "Skip to debrief", nothing typed: no question asked
         await pilot.pause()
         assert isinstance(app.screen, DebriefScreen)
         assert not [e for e in session.exercise.events if e.type == "hotwash_answered"]
@@ -237,11 +244,15 @@ async def test_at_80_columns_every_footer_key_shows_and_the_inbox_title_comes_fi
 def test_bodies_reflow_but_keep_paragraphs_lists_and_tables():
     from ui.text import number, reflow
 
-    body = (
-        "Berth 7, this is\nterminal control.\n\nChecklist:\n- boom\n- skimmer\n\n| a | b |\n| 1 | 2 |\n  indented\nline"
-    )
+    prose = "The boom at berth 7 is holding but the tide turns at 14:10 and the sheen outside it is\n"
+    body = prose + "spreading.\n\nChecklist:\n- boom\n- skimmer\n\n| a | b |\n| 1 | 2 |\n  indented\nline"
     assert reflow(body) == (
-        "Berth 7, this is terminal control.\n\nChecklist:\n- boom\n- skimmer\n\n| a | b |\n| 1 | 2 |\n  indented\nline"
+        prose.replace("\n", " ")
+        + "spreading.\n\nChecklist:\n- boom\n- skimmer\n\n| a | b |\n| 1 | 2 |\n  indented\nline"
+    )
+    # Short lines are breaks the author meant: a greeting, a signature, a heading.
+    assert reflow("Dear spokesperson,\nWe understand the tanker was seized.") == (
+        "Dear spokesperson,\nWe understand the tanker was seized."
     )
     assert [number(v) for v in (84.3801, 82.8954, 2.0, 1e5, -0.001)] == ["84.38", "82.9", "2", "100000", "0"]
 
@@ -272,13 +283,16 @@ async def test_readable_decisions_msel_and_feed(make_app):
         assert len(feed.shown) == before
 
         msel = app.screen.query_one(MselTable)
-        dues = [str(msel.get_row_at(i)[1]) for i in range(msel.row_count)]
+        keys = [row.key for row in msel.ordered_rows]
+        # The due time after the status mark; conditional rows ("when …") last.
+        dues = [str(msel.get_cell(key, "due"))[2:] for key in keys]
         timed = [d for d in dues if not d.startswith("when")]
         assert timed == sorted(timed) and dues[: len(timed)] == timed
-        assert any("Extra" in str(msel.get_row_at(i)[2]) for i in range(msel.row_count))
-        to = [str(msel.get_row_at(i)[3]) for i in range(msel.row_count)]
-        assert "Harbour master" in to and "harbour-master, env-officer" in to  # names where they fit
-        assert "containment: Deploy" in str(msel.get_row_at(0)[4])
+        assert any("Extra" in str(msel.get_cell(key, "title")) for key in keys)
+        to = [str(msel.get_cell(key, "to")) for key in keys]
+        assert "Harbour master" in to and "Coast guard duty officer" in to  # names, never ids
+        assert not any("harbour-master" in t or "pcg-duty" in t for t in to)
+        assert str(msel.get_cell("hose-parted", "decision")).startswith("✔ Deploy")  # the status leads
 
         app.action_show("harbour-master")
         await pilot.pause()

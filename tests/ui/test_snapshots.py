@@ -55,47 +55,37 @@ def test_debrief(snap_compare, make_app, size):
     assert snap_compare(app, terminal_size=size, run_before=show)
 
 
-@pytest.mark.parametrize(
-    ("viewer", "keys"),
-    [
-        ("harbour-master", ["d"]),
-        ("harbour-master", ["d", "enter", "tab", "tab", "enter"]),
-        ("env-officer", ["m"]),
-        ("env-officer", ["2"]),
-        ("env-officer", ["3"]),
-        ("env-officer", ["c"]),
-        ("facilitator", ["i"]),
-        ("facilitator", ["o"]),
-        ("facilitator", ["r"]),
-        ("facilitator", ["f"]),
-        ("facilitator", ["question_mark"]),
-        ("facilitator", ["e"]),
-        ("facilitator", ["e", "y"]),
-    ],
-    ids=[
-        "decision",
-        "confirm-decision",
-        "compose",
-        "situation",
-        "own-actions",
-        "channel-picker",
-        "adhoc-inject",
-        "observation",
-        "role-picker",
-        "feed-filter",
-        "help",
-        "end-confirm",
-        "hotwash",
-    ],
-)
-def test_dialogs(snap_compare, make_app, viewer, keys):
+DIALOGS = [
+    ("decision", "harbour-master", ["d"]),
+    ("confirm-decision", "harbour-master", ["d", "enter", "ctrl+s"]),
+    ("compose", "env-officer", ["m"]),
+    ("situation", "env-officer", ["2"]),
+    ("own-actions", "env-officer", ["3"]),
+    ("channel-picker", "env-officer", ["c"]),
+    ("adhoc-inject", "facilitator", ["i"]),
+    ("observation", "facilitator", ["o"]),
+    ("role-picker", "facilitator", ["r"]),
+    ("feed-filter", "facilitator", ["f"]),
+    ("feed-event", "facilitator", ["tab", "enter"]),
+    ("world-state", "facilitator", ["w"]),
+    ("help", "facilitator", ["question_mark"]),
+    ("end-confirm", "facilitator", ["e"]),
+    ("hotwash", "facilitator", ["e", "y"]),
+    ("after-the-end", "facilitator", ["e", "y", "escape"]),
+]
+
+
+@pytest.mark.parametrize("size", [(80, 24), (100, 32)], ids=["80x24", "100x32"])
+@pytest.mark.parametrize(("viewer", "keys"), [d[1:] for d in DIALOGS], ids=[d[0] for d in DIALOGS])
+def test_dialogs(snap_compare, make_app, viewer, keys, size):
+    """Every dialog at the smallest supported size and a middling one: fields, buttons and footer in view."""
     app, _ = started(make_app)
 
     async def show(pilot):
         app.action_show(viewer)
         await pilot.pause()
 
-    assert snap_compare(app, terminal_size=(100, 32), run_before=show, press=keys)
+    assert snap_compare(app, terminal_size=size, run_before=show, press=keys)
 
 
 def test_participant_in_the_light_theme(snap_compare, make_app):

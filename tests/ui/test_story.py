@@ -88,7 +88,9 @@ async def test_a_deadline_lapses_a_contingency_arrives_and_the_debrief_shows_rat
         assert isinstance(app.screen, DebriefScreen)
         table = app.screen.query_one("#objectives", DataTable)
         assert table.row_count == 2
-        ratings = [str(table.get_row(key)[-1]) for key in table.rows]
+        # The rating is the first column: at 80 columns it is what must not be cut off.
+        assert [c.key.value for c in table.ordered_columns][:2] == ["rating", "auto"]
+        ratings = [str(table.get_cell(key, "rating")) for key in table.rows]
         assert all(r[0] in "PSMU" for r in ratings)
         findings = str(app.screen.query_one("#findings-body").render())
         assert "Missed expectations" in findings and "boom" in findings.lower()

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.text import Text
-from textual import work
+from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
@@ -70,6 +70,7 @@ class DebriefScreen(Screen):
         yield Header()
         yield Static(self._headline(), id="debrief-headline")
         yield DataTable(id="objectives", cursor_type="row", zebra_stripes=True)
+        yield Static(_rating_key(), id="rating-key")
         with VerticalScroll(id="findings"):
             yield Static(self._findings(), id="findings-body")
         with Horizontal(id="export-bar"):
@@ -82,22 +83,41 @@ class DebriefScreen(Screen):
     def on_mount(self) -> None:
         self.title = self.session.scenario.title
         self.sub_title = "Debrief"
+        self._fill(self.app.size.width)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._fill(event.size.width)
+
+    def _fill(self, width: int) -> None:
+        """The objectives table at a width: the ratings first and short, the texts wrapping in what is left."""
         table = self.query_one("#objectives", DataTable)
-        table.add_column("Objective", width=34)
-        table.add_column("Capability", width=30)
-        table.add_column("Points", width=9)
-        table.add_column("Auto", width=5)
-        table.add_column("Rating", width=38)
+        # The table's own border and scrollbar, and two cells of padding per column.
+        room = max(30, width - 4 - 2 * 5)
+        rating, auto, points = 8, 4, 9
+        capability = max(12, (room - rating - auto - points) // 3)
+        objective = max(16, room - rating - auto - points - capability)
+        if getattr(self, "_widths", None) == (objective, capability):
+            return
+        self._widths = (objective, capability)
+        table.clear(columns=True)
+        table.add_column("Rating", key="rating", width=rating)
+        table.add_column("Auto", key="auto", width=auto)
+        table.add_column("Points", key="points", width=points)
+        table.add_column("Objective", key="objective", width=objective)
+        table.add_column("Capability", key="capability", width=capability)
         if self.card is None:
             return
-        for objective in self.card.objectives:
+        for item in self.card.objectives:
+            overridden = item.rating != item.auto_rating
             table.add_row(
-                literal(one_line(objective.text, 80)),
-                literal(one_line(objective.capability, 60)),
-                f"{objective.points:g}/{objective.max_points:g}",
-                _rating(objective.auto_rating, short=True),
-                _rating(objective.rating),
-                key=objective.id,
+                _rating(item.rating, short=True, mark="*" if overridden else ""),
+                _rating(item.auto_rating, short=True),
+                f"{item.points:g}/{item.max_points:g}",
+                literal(one_line(item.text)),
+                literal(one_line(item.capability)),
+                key=item.id,
+                # Rows as tall as their wrapped texts: the end of an objective is as telling as its start.
+                height=None,
             )
 
     def _headline(self) -> Text:
@@ -181,9 +201,22 @@ class DebriefScreen(Screen):
         self.app.pop_screen()
 
 
-def _rating(rating: str | None, short: bool = False) -> Text:
+def _rating(rating: str | None, short: bool = False, mark: str = "") -> Text:
     if rating is None:
         return Text("—", style="dim")
     if short:
-        return Text(rating, style=RATING_STYLE.get(rating, ""))
+        return Text(f"{rating}{mark}", style=RATING_STYLE.get(rating, ""))
     return Text(f"{rating} · {RATING_WORDS.get(rating, '')}", style=RATING_STYLE.get(rating, ""))
+
+
+def _rating_key() -> Text:
+    """What the letters mean, under the table (two lines at 80 columns)."""
+    short = {"P": "without challenges", "S": "some challenges", "M": "major challenges", "U": "unable to perform"}
+    text = Text()
+    for n, (letter, words) in enumerate(short.items()):
+        if n:
+            text.append(" · ", style="dim")
+        text.append(letter, style=RATING_STYLE[letter])
+        text.append(f" {words}", style="dim")
+    text.append(" · * set by an evaluator (Auto: as scored)", style="dim")
+    return text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.text import Text
+from textual import events as textual_events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
@@ -15,7 +16,7 @@ from simulator.session import Session
 from simulator.visibility import state_visible_to
 from ui.describe import feed_line
 from ui.dialogs import ChoiceDialog, ComposeDialog, DecisionDialog, HotwashDialog
-from ui.text import clock, countdown, literal, one_line, option_label, reflow
+from ui.text import clock, countdown, literal, names, one_line, option_label, reflow, who
 from ui.widgets.clock import ClockBar, ConsoleFooter
 from ui.widgets.inbox import Inbox, InboxItem
 from ui.widgets.state_board import StateBoard
@@ -28,7 +29,7 @@ class ParticipantScreen(Screen):
         Binding("d", "decide", "Decide"),
         Binding("m", "message", "Message"),
         Binding("c", "channel", "Channel"),
-        Binding("w", "hotwash", "Hot wash"),
+        Binding("w", "hotwash", "Hot wash", tooltip="Answer the hot wash (once the exercise has ended)"),
         Binding("1", "tab('inbox')", "Inbox", show=False),
         Binding("2", "tab('situation')", "Situation", show=False),
         Binding("3", "tab('actions')", "My actions", show=False),
@@ -37,6 +38,8 @@ class ParticipantScreen(Screen):
     def __init__(self, session: Session, role: str) -> None:
         super().__init__(name=role)
         self.session = session
+        self.ready = False
+        """Whether the console is composed: ticks and events before then are left to on_mount."""
         self.viewer = role
         self.role = session.scenario.role(role)
         self.opened: InboxItem | None = None
@@ -49,7 +52,7 @@ class ParticipantScreen(Screen):
         with TabbedContent(initial="inbox"):
             with TabPane("Inbox", id="inbox"):
                 with Horizontal():
-                    yield Inbox(self.viewer, id="inbox-table")
+                    yield Inbox(self.viewer, scenario, id="inbox-table")
                     with VerticalScroll(id="detail"):
                         yield Static(Text("Nothing selected.", style="dim"), id="detail-body")
             with TabPane("Situation", id="situation"):
@@ -65,14 +68,40 @@ class ParticipantScreen(Screen):
         yield ConsoleFooter()
 
     def on_mount(self) -> None:
+        # Composed: its widgets can be queried from here on (`is_mounted` only turns true after this).
+        self.ready = True
+        self._ticked = (self.query_one(ClockBar), self.query_one("#detail-body"), self.query_one("#pending"))
         self.title = self.session.scenario.title
         self.sub_title = self.role.name
-        self.add_events(self.session.events_for(self.viewer), quiet=True)
+        events = self.session.events_for(self.viewer)
+        self.add_events(events, quiet=True)
+        # Reading is not logged: on a console opened over a log (a resume), what reached the role
+        # before its own last action counts as read.
+        own = [e.seq for e in events if e.actor == self.viewer]
+        if own:
+            self.query_one(Inbox).mark_read_before(max(own))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # The hot wash key shows once there is a hot wash to answer; pressed before, it says why (on_key).
+        if action == "hotwash":
+            return self.session.ended and bool(self.session.scenario.hotwash)
+        return True
+
+    def on_key(self, event: textual_events.Key) -> None:
+        # Reached only when no binding took the key: the hot wash is not open yet.
+        if event.key == "w":
+            event.stop()
+            self.action_hotwash()
 
     # ----------------------------------------------------------------- updates
 
     def add_events(self, events: list[EventBase], quiet: bool = False) -> None:
         """New events this role may see."""
+        if not self.ready:
+            # Composed later, the console reads everything from the session then (on_mount).
+            return
+        if self.session.ended:
+            self.refresh_bindings()
         inbox = self.query_one(Inbox)
         arrived = inbox.add_events(events)
         self.query_one(StateBoard).add_events(events)
@@ -88,7 +117,14 @@ class ParticipantScreen(Screen):
 
     def refresh_clock(self) -> None:
         """Clock tick: redraw the clock, the open item's countdown and the pending decisions."""
-        self.query_one(ClockBar).refresh_clock()
+        if not self.ready:
+            # A tick can reach a console that is current but not composed yet (switched to a moment ago).
+            return
+        bar, detail, pending = self._ticked
+        if not (bar.is_attached and detail.is_attached and pending.is_attached):
+            # An app that is closing takes the widgets down before its ticker stops.
+            return
+        bar.refresh_clock()
         self._show_detail()
         self._show_pending()
 
@@ -115,14 +151,17 @@ class ParticipantScreen(Screen):
         text.append("From: ", style="dim")
         text.append_text(literal(item.sender))
         text.append("\nTo: ", style="dim")
-        text.append(", ".join(item.to))
+        text.append_text(literal(names(self.session.scenario, item.to)))
         text.append("\n\n")
-        text.append_text(literal(reflow(item.body)))
+        # A message is shown as its sender typed it; an inject body is prose hand-wrapped by its author.
+        written = item.body if item.channel == "message" else reflow(item.body)
+        text.append_text(literal(written))
         for attachment in item.attachments:
             text.append("\n\n── Attachment: ", style="bold")
             text.append_text(literal(attachment.get("name", ""), "bold"))
             text.append(" ──\n", style="bold")
-            text.append_text(literal(reflow(attachment.get("text", ""))))
+            # Attachments are documents (records, tables, lists): shown as written, line for line.
+            text.append_text(literal(attachment.get("text", "").rstrip("\n")))
         if item.decision:
             text.append("\n\n")
             text.append_text(self._decision_status(item.decision))
@@ -133,16 +172,16 @@ class ParticipantScreen(Screen):
         if record is None:
             return Text("")
         if record.status == "made":
-            who = "You" if record.role == self.viewer else record.role
+            by = "You" if record.role == self.viewer else who(self.session.scenario, record.role or "")
             label = option_label(self.session.scenario, decision, record.option or "")
-            text = Text(f"✔ Decided: {who} chose “", "bold green")
+            text = Text(f"✔ Decided: {by} chose “", "bold green")
             text.append_text(literal(label, "bold green"))
             text.append(f"” at {clock(record.decided_at or 0)}", "bold green")
             return text
         if record.status == "timed_out":
             return Text("✘ The deadline lapsed without a decision.", "bold red")
         if self.viewer not in record.by:
-            return Text(f"Decision for {', '.join(record.by)}.", "dim")
+            return Text(f"Decision for {names(self.session.scenario, record.by)}.", "dim")
         left = ""
         if record.deadline is not None:
             left = f" — {countdown(record.deadline - self.session.scenario_time())} left"
@@ -190,6 +229,8 @@ class ParticipantScreen(Screen):
                 label = option_label(self.session.scenario, decision, option)
                 self.notify(f"Decision recorded: {one_line(label)}", title="Sent", timeout=4, markup=False)
                 self._show_detail()
+            # Back to reading: the inbox has the keys (up, down, d) that come next.
+            self.action_tab("inbox")
 
         self.app.push_screen(DecisionDialog(self.session, self.viewer, decision), send)
 

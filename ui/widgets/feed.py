@@ -1,11 +1,14 @@
-"""The live feed: every event the viewer may see, one literal line each, filterable by role or team."""
+"""The live feed: every event the viewer may see, one literal line each, filterable by role or team;
+enter opens the highlighted event whole."""
 
 from __future__ import annotations
 
 from rich.text import Text
+from textual import events
 from textual.binding import Binding
 from textual.cache import LRUCache
 from textual.geometry import Size
+from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
@@ -13,25 +16,40 @@ from simulator.events import EventBase, StateChanged
 from simulator.schema import Scenario
 from simulator.visibility import can_see
 from ui.describe import feed_line
+from ui.text import who
 
 
 class Feed(ScrollView, can_focus=True):
     """A virtual list: only the lines on screen are described and rendered, so thousands of events
-    cost next to nothing to open or to add to. One event, one line, cut at the widget's width.
+    cost next to nothing to open or to add to. One event, one line, cut at the widget's width; the
+    highlighted one (when the feed has focus) opens whole with enter.
     """
 
     DEFAULT_CSS = """
     Feed { border: round $primary-darken-2; border-title-color: $text; background: $surface; overflow-x: hidden; }
+    Feed > .feed--cursor { background: $block-cursor-blurred-background; }
+    Feed:focus > .feed--cursor { background: $block-cursor-background; color: $block-cursor-foreground; }
     """
 
+    COMPONENT_CLASSES = {"feed--cursor"}
+
     BINDINGS = [
-        Binding("up", "scroll_up", "Up", show=False),
-        Binding("down", "scroll_down", "Down", show=False),
-        Binding("pageup", "page_up", "Page up", show=False),
-        Binding("pagedown", "page_down", "Page down", show=False),
-        Binding("home", "scroll_home", "Top", show=False),
-        Binding("end", "scroll_end", "Bottom", show=False),
+        Binding("up", "cursor(-1)", "Up", show=False),
+        Binding("down", "cursor(1)", "Down", show=False),
+        Binding("pageup", "page(-1)", "Page up", show=False),
+        Binding("pagedown", "page(1)", "Page down", show=False),
+        Binding("home", "ends(-1)", "Top", show=False),
+        Binding("end", "ends(1)", "Bottom", show=False),
+        # Not in the footer (full at 80 columns): the border says it while the feed has focus.
+        Binding("enter", "open", "Open", show=False, tooltip="See the highlighted event whole"),
     ]
+
+    class Opened(Message):
+        """The reader asked to see an event whole."""
+
+        def __init__(self, event: EventBase) -> None:
+            super().__init__()
+            self.event = event
 
     def __init__(self, scenario: Scenario, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
@@ -44,6 +62,10 @@ class Feed(ScrollView, can_focus=True):
         self.hide_dynamics = False
         """Leave out the world's own drift (state changes caused by dynamics), which can drown the rest."""
         self.auto_scroll = True
+        self.cursor = -1
+        """Row (into `shown`) of the highlighted line; -1 follows the newest."""
+        self.hint = ""
+        """What the border's foot says besides the feed's own keys (set by the screen)."""
         self._roles: set[str] = set()
         self._lines: LRUCache[int, Text] = LRUCache(4096)
         self._strips: LRUCache[int, Strip] = LRUCache(1024)
@@ -73,9 +95,10 @@ class Feed(ScrollView, can_focus=True):
         return self.hide_dynamics
 
     def _rebuild(self) -> None:
-        title = "Feed" if self.filter == "all" else f"Feed — {self.filter}"
+        title = "Feed" if self.filter == "all" else f"Feed — {who(self.scenario, self.filter, 40)}"
         self.border_title = f"{title} (no dynamics)" if self.hide_dynamics else title
         self.shown = []
+        self.cursor = -1
         self._strips.clear()
         self.scroll_to(0, 0, animate=False)
         self._show([n for n, event in enumerate(self.events) if self._passes(event)])
@@ -107,12 +130,86 @@ class Feed(ScrollView, can_focus=True):
             self.scroll_end(animate=False, immediate=False, x_axis=False)
         self.refresh()
 
+    # ----------------------------------------------------------------- cursor
+
+    @property
+    def highlighted(self) -> int:
+        """Row of the highlighted line (the newest while following)."""
+        return len(self.shown) - 1 if self.cursor < 0 else min(self.cursor, len(self.shown) - 1)
+
+    def highlighted_event(self) -> EventBase | None:
+        """The event of the highlighted line."""
+        row = self.highlighted
+        return self.events[self.shown[row]] if row >= 0 else None
+
+    def move_cursor(self, row: int) -> None:
+        """Highlight a row and keep it in view; the last row means follow the newest again."""
+        if not self.shown:
+            return
+        row = max(0, min(row, len(self.shown) - 1))
+        self.cursor = -1 if row == len(self.shown) - 1 else row
+        self.auto_scroll = self.cursor < 0
+        height = max(1, self.scrollable_content_region.height)
+        top = self.scroll_offset.y
+        if row < top:
+            self.scroll_to(y=row, animate=False)
+        elif row >= top + height:
+            self.scroll_to(y=row - height + 1, animate=False)
+        self.refresh()
+
+    def action_cursor(self, step: int) -> None:
+        self.move_cursor(self.highlighted + step)
+
+    def action_page(self, step: int) -> None:
+        self.move_cursor(self.highlighted + step * max(1, self.scrollable_content_region.height - 1))
+
+    def action_ends(self, step: int) -> None:
+        self.move_cursor(0 if step < 0 else len(self.shown) - 1)
+
+    def action_open(self) -> None:
+        event = self.highlighted_event()
+        if event is not None:
+            self.post_message(self.Opened(event))
+
+    def on_click(self, event: events.Click) -> None:
+        # A click highlights the line under the pointer; a second click on it opens it.
+        row = self.scroll_offset.y + event.y
+        if 0 <= row < len(self.shown):
+            if row == self.highlighted and self.has_focus:
+                self.action_open()
+            self.move_cursor(row)
+
+    def set_hint(self, hint: str) -> None:
+        self.hint = hint
+        self._foot()
+
+    def _foot(self) -> None:
+        keys = "↑↓ enter: see an event whole" if self.has_focus else ""
+        self.border_subtitle = " · ".join(part for part in (keys, self.hint) if part)
+
+    def on_focus(self) -> None:
+        self._foot()
+        self.refresh()
+
+    def on_blur(self) -> None:
+        self._foot()
+        self.refresh()
+
     def render_line(self, y: int) -> Strip:
         row = self.scroll_offset.y + y
         width = self.size.width
         style = self.rich_style
         if row >= len(self.shown):
             return Strip.blank(width, style)
+        if row == self.highlighted and self.has_focus:
+            # The cursor line is drawn fresh (it moves); every other line comes from the cache.
+            line = self.line(self.shown[row])
+            cursor = self.get_component_rich_style("feed--cursor")
+            return (
+                Strip(line.render(self.app.console), line.cell_len)
+                .apply_style(style + cursor)
+                .crop_extend(0, width, style + cursor)
+            )
         strip = self._strips.get(row)
         if strip is None:
             line = self.line(self.shown[row])

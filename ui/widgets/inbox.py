@@ -5,14 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from rich.text import Text
+from textual import events as textual_events
 from textual.message import Message
 from textual.widgets import DataTable
 
 from simulator.events import EventBase, InjectDelivered, MessageSent
-from ui.text import clock, one_line
+from simulator.schema import Scenario
+from ui.text import clock, one_line, short, who
 
 PRIORITY_STYLE = {"flash": "bold white on red", "high": "bold red", "normal": "", "low": "dim"}
-TITLE_WIDTH = 44
+CHANNEL_FROM = 90
+"""Inbox width from which the channel has a column."""
 PAGE = 200
 """Rows added at a time: the newest first, older ones when the cursor reaches the bottom. Sizing thousands
 of table rows at once costs seconds."""
@@ -37,8 +40,8 @@ class InboxItem:
     """This role's running number for the item (1 for the first that reached it)."""
 
     @classmethod
-    def from_event(cls, event: EventBase, role: str) -> InboxItem | None:
-        """The inbox item for an event, if it is one for `role`."""
+    def from_event(cls, event: EventBase, role: str, scenario: Scenario | None = None) -> InboxItem | None:
+        """The inbox item for an event, if it is one for `role` (a message's sender by name, given the scenario)."""
         if isinstance(event, InjectDelivered) and role in event.to:
             return cls(
                 event.seq,
@@ -54,7 +57,8 @@ class InboxItem:
             )
         if isinstance(event, MessageSent) and role in event.to:
             title = event.subject or event.text
-            return cls(event.seq, event.t, "message", "normal", event.actor, title, event.text, to=list(event.to))
+            sender = who(scenario, event.actor) if scenario is not None else event.actor
+            return cls(event.seq, event.t, "message", "normal", sender, title, event.text, to=list(event.to))
         return None
 
 
@@ -72,24 +76,52 @@ class Inbox(DataTable):
             super().__init__()
             self.item = item
 
-    def __init__(self, role: str, **kwargs: object) -> None:
+    def __init__(self, role: str, scenario: Scenario | None = None, **kwargs: object) -> None:
         super().__init__(cursor_type="row", **kwargs)  # type: ignore[arg-type]
         self.role = role
+        self.scenario = scenario
         self.items: dict[int, InboxItem] = {}
         self.channel = "all"
         self.limit = PAGE
         """How many of the newest items are rows; grows a page at a time as the reader scrolls down."""
+        self.from_width = 18
+        self.show_channel = True
+        """Narrow, the channel gives its column to the title (the item and the c filter still say it)."""
+        self._width = 0
 
     def on_mount(self) -> None:
         self.border_title = "Inbox"
-        # The title first: at 80 columns the inbox is half the screen and the rest is cut off on the right.
+        self._columns(title=44)
+
+    def _columns(self, title: int) -> None:
+        # The title first: on a narrow screen whatever does not fit is cut off on the right.
         self.add_column(" ", key="new", width=1)
-        self.add_column("Title", key="title", width=TITLE_WIDTH)
+        self.add_column("Title", key="title", width=title)
         self.add_column("Time", key="time", width=10)
-        self.add_column("Channel", key="channel", width=8)
-        self.add_column("From", key="from", width=18)
+        if self.show_channel:
+            self.add_column("Channel", key="channel", width=8)
+        self.add_column("From", key="from", width=self.from_width)
         # This role's own running count: the log's event numbers mean nothing to a reader.
         self.add_column("#", key="n", width=4)
+
+    def on_resize(self, event: textual_events.Resize) -> None:
+        # Columns share the width: the title takes what the others leave, the sender gets room to be read.
+        # The content width less a vertical scrollbar's (it comes and goes with the rows).
+        width = self.size.width - 2
+        if width == self._width or width <= 0:
+            return
+        self._width = width
+        self.from_width = max(14, min(32, width * 25 // 100))
+        self.show_channel = width >= CHANNEL_FROM
+        fixed = 1 + 10 + self.from_width + 4 + 2 * 5 + (8 + 2 if self.show_channel else 0)
+        title = max(12, width - fixed - 2)
+        keep = self.current()
+        self.clear(columns=True)
+        self._columns(title=title)
+        shown = sorted((item for item in self.items.values() if self._passes(item)), key=lambda item: item.seq)
+        self._add_items(shown[-self.limit :])
+        if keep is not None and str(keep.seq) in self.rows:
+            self.move_cursor(row=self.get_row_index(str(keep.seq)), animate=False)
 
     @property
     def unread(self) -> int:
@@ -102,7 +134,7 @@ class Inbox(DataTable):
 
     def add_events(self, events: list[EventBase]) -> int:
         """Add the events that are inbox items; returns how many arrived."""
-        fresh = [item for e in events if (item := InboxItem.from_event(e, self.role)) is not None]
+        fresh = [item for e in events if (item := InboxItem.from_event(e, self.role, self.scenario)) is not None]
         for item in fresh:
             item.n = len(self.items) + 1
             self.items[item.seq] = item
@@ -168,6 +200,21 @@ class Inbox(DataTable):
         key = self.coordinate_to_cell_key((self.cursor_row, 0)).row_key.value
         return self.items.get(int(key)) if key is not None else None
 
+    def mark_read_before(self, seq: int) -> int:
+        """Mark read every item older than log event `seq`; returns how many changed.
+
+        Reading is not logged, so a resumed console derives it: what reached a role before the role's
+        own last action (a decision, a message) was in front of whoever acted.
+        """
+        older = [item for item in self.items.values() if item.seq < seq and not item.read]
+        for item in older:
+            item.read = True
+            if str(item.seq) in self.rows:
+                self.update_cell(str(item.seq), "new", "")
+                self.update_cell(str(item.seq), "title", self._title(item))
+        self._update_title()
+        return len(older)
+
     def mark_read(self, item: InboxItem) -> None:
         """Mark an item read and clear its dot."""
         if item.read:
@@ -192,8 +239,8 @@ class Inbox(DataTable):
             mark,
             self._title(item),
             Text(clock(item.t)),
-            Text(one_line(item.channel, 8)),
-            Text(one_line(item.sender, 18)),
+            *([Text(one_line(item.channel, 8))] if self.show_channel else []),
+            Text(short(item.sender, self.from_width), no_wrap=True, overflow="ellipsis"),
             Text(str(item.n), style="dim"),
         )
 

@@ -12,50 +12,65 @@ from simulator.schema import Scenario
 from ui.text import number, one_line
 
 HISTORY = 60
+UNIT_WIDTH = 6
+"""Widest unit shown in full; longer ones are cut so the values stay in one column."""
+
+
+def trend(history: list[float]) -> list[float]:
+    """What the sparkline draws: a single value is a flat series (Textual draws one value as a full bar)."""
+    return list(history) if len(history) > 1 else list(history) * 2
 
 
 class StateRow(Horizontal):
-    """Label and value, then a sparkline of the recent values."""
+    """Value, unit and change in a fixed column; the label wraps in its own column; then the trend."""
 
     DEFAULT_CSS = """
     StateRow { height: auto; }
+    StateRow > .value { height: 1; }
     StateRow > .label { width: 1fr; height: auto; }
-    StateRow > Sparkline { width: 10; height: 1; }
+    StateRow > Sparkline { width: 10; height: 1; margin-left: 1; }
     """
 
-    def __init__(self, scenario: Scenario, var: str, value: float) -> None:
+    def __init__(self, scenario: Scenario, var: str, value: float, unit_width: int) -> None:
         super().__init__(id=f"state-{var}")
         self.scenario = scenario
         self.var = var
         self.history = [value]
+        self.unit_width = unit_width
 
     def compose(self) -> ComposeResult:
+        value = Static(self._value(), classes="value")
+        # Width: the value (9), a space, the unit column, a space and the change arrow.
+        value.styles.width = 9 + 1 + self.unit_width + 3
+        yield value
         yield Static(self._label(), classes="label")
         # A copy: the widget keeps what it is given, and a list changed in place compares equal to itself.
-        yield Sparkline(list(self.history), summary_function=max)
+        yield Sparkline(trend(self.history), summary_function=max)
 
-    def _label(self) -> Text:
+    def _value(self) -> Text:
         spec = self.scenario.state[self.var]
         value = self.history[-1]
-        # Long labels wrap onto a second line rather than losing their end.
-        text = Text()
+        text = Text(no_wrap=True)
         text.append(f"{number(value):>9}", style="bold")
-        text.append(f" {one_line(spec.unit, 6):<4} ")
+        text.append(f" {one_line(spec.unit, self.unit_width):<{self.unit_width}} ")
         if len(self.history) > 1:
             change = value - self.history[-2]
             # Neutral: the scenario does not say whether up is good or bad.
             text.append("▲ " if change > 0 else "▼ " if change < 0 else "  ", style="bold")
         else:
             text.append("  ")
-        text.append(one_line(spec.label, 60))
         return text
+
+    def _label(self) -> Text:
+        # Long labels wrap under themselves, never under the numbers.
+        return Text(one_line(self.scenario.state[self.var].label, 80))
 
     def push(self, value: float) -> None:
         """Record a new value and redraw."""
         self.history.append(value)
         del self.history[:-HISTORY]
-        self.query_one(".label", Static).update(self._label())
-        self.query_one(Sparkline).data = list(self.history)
+        self.query_one(".value", Static).update(self._value())
+        self.query_one(Sparkline).data = trend(self.history)
 
 
 class StateBoard(VerticalScroll):
@@ -74,8 +89,10 @@ class StateBoard(VerticalScroll):
     def compose(self) -> ComposeResult:
         if not self.initial:
             yield Static(Text("No world state is visible to this role.", style="dim italic"))
+        units = [len(one_line(self.scenario.state[var].unit)) for var in self.initial]
+        unit_width = min(UNIT_WIDTH, max(units, default=0))
         for var, value in self.initial.items():
-            row = StateRow(self.scenario, var, value)
+            row = StateRow(self.scenario, var, value, unit_width)
             self.rows[var] = row
             yield row
 
