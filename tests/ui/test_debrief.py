@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import json
 
+from simulator.bundled import resolve_scenario
 from simulator.cli import main as cli_main
 from simulator.commands import Decide, EndExercise
+from simulator.loader import load_file
+from simulator.session import ManualClock, Session
+from ui.app import TabletopApp
 from ui.screens.debrief import DebriefScreen
 
 
@@ -57,3 +61,30 @@ async def test_an_export_that_fails_says_why(make_app):
         await pilot.pause()
         assert app.screen.written == []
         assert any("The md report failed" in n.message for n in app._notifications)
+
+
+async def test_the_debrief_lists_as_missed_only_what_was_judged_and_fell_short():
+    # Maritime ended after thirty seconds: one expectation was judged and missed, most never came up.
+    clock = ManualClock()
+    session = Session(load_file(resolve_scenario("maritime")), clock=clock, pace=1.0)
+    session.start()
+    clock.step(30)
+    session.tick()
+    session.submit("facilitator", EndExercise())
+    app = TabletopApp(session, live=False)
+    async with app.run_test(size=(160, 50)) as pilot:
+        app.show_debrief()
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, DebriefScreen)
+        card = screen.card
+        findings = str(screen.query_one("#findings-body").render())
+        missed = findings.split("Top strengths")[0]
+        expectations = [e for o in card.objectives for e in o.expectations]
+        judged = [e for e in expectations if e.status in ("missed", "partial")]
+        unjudged = [e for e in expectations if e.status in ("not_triggered", "open")]
+        assert judged and unjudged
+        for exp in judged:
+            assert (exp.description or exp.id) in missed
+        for exp in unjudged:
+            assert (exp.description or exp.id) not in missed

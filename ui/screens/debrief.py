@@ -128,7 +128,8 @@ class DebriefScreen(Screen):
         text.append_text(_rating(card.overall_rating))
         text.append(f"   {card.points:g} of {card.max_points:g} points ({card.overall:.0%})")
         if card.end_reason:
-            text.append("   ended: ", style="dim")
+            # Reasons read as sentences ("ended by the facilitator", "scenario time is up").
+            text.append("   ")
             text.append_text(literal(card.end_reason, "dim"))
         return text
 
@@ -137,12 +138,17 @@ class DebriefScreen(Screen):
         if card is None:
             return Text("")
         text = Text()
-        missed = [e for o in card.objectives for e in o.expectations if not e.met]
+        # Only what was judged and fell short: expectations that never came up, or whose window was
+        # still open when the log stopped, are not misses.
+        missed = [e for o in card.objectives for e in o.expectations if e.status in ("missed", "partial")]
         text.append("Missed expectations\n", style="bold underline")
         if not missed:
             text.append("None.\n", style="dim")
         for exp in missed:
-            text.append("✘ ", style="bold red")
+            if exp.status == "partial":
+                text.append("◐ ", style="bold yellow")
+            else:
+                text.append("✘ ", style="bold red")
             text.append_text(literal(exp.description or exp.id, "bold"))
             text.append(" — ")
             text.append_text(literal(exp.reason))
@@ -203,7 +209,8 @@ class DebriefScreen(Screen):
 
 def _rating(rating: str | None, short: bool = False, mark: str = "") -> Text:
     if rating is None:
-        return Text("—", style="dim")
+        # Nothing applicable was judged: the exercise never reached this objective.
+        return Text("—" if short else "— · not exercised", style="dim")
     if short:
         return Text(f"{rating}{mark}", style=RATING_STYLE.get(rating, ""))
     return Text(f"{rating} · {RATING_WORDS.get(rating, '')}", style=RATING_STYLE.get(rating, ""))
@@ -218,5 +225,5 @@ def _rating_key() -> Text:
             text.append(" · ", style="dim")
         text.append(letter, style=RATING_STYLE[letter])
         text.append(f" {words}", style="dim")
-    text.append(" · * set by an evaluator (Auto: as scored)", style="dim")
+    text.append(" · — not exercised · * set by an evaluator (Auto: as scored)", style="dim")
     return text
