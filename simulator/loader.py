@@ -111,19 +111,32 @@ def load_text(text: str, name: str = "<scenario>", *, sha256: str | None = None)
     if sha256 is None:
         sha256 = hashlib.sha256(text.encode("utf-8")).hexdigest()
     data, positions, found = _parse(text, name, _SCENARIO)
+    scenario = _validate(_SCENARIO, data, positions, text, found, _reference_findings)
+    return LoadedScenario(scenario, name, text, sha256, positions)
+
+
+def _validate(
+    kind: _Kind,
+    data: Any,
+    positions: safeyaml.Pos,
+    text: str,
+    found: _Found,
+    references: Callable[[Any], Iterator[_Finding]],
+) -> Any:
+    """The document validated as its kind's model, its references checked; raises ScenarioError with every problem."""
     try:
-        scenario = Scenario.model_validate(data)
+        value = kind.root.model_validate(data)
     except pydantic.ValidationError as exc:
         # Only a broken file pays for this: its references are checked in what remains once the
         # broken parts are cut away, so one run reports every problem.
-        errors = _schema_problems(exc, positions, text, _SCENARIO.root, found)
-        _partial_references(data, positions, errors, _SCENARIO.root, _reference_findings, found)
+        errors = _schema_problems(exc, positions, text, kind.root, found)
+        _partial_references(data, positions, errors, kind.root, references, found)
         raise found.error() from None
-    for finding in _reference_findings(scenario):
-        found.add(*_where(positions, finding.loc, key=_is_dict_key(finding.loc)), finding.text)
+    for finding in references(value):
+        found.add(*_where(positions, finding.loc, key=_is_dict_key(finding.loc, kind.root)), finding.text)
     if found:
         raise found.error()
-    return LoadedScenario(scenario, name, text, sha256, positions)
+    return value
 
 
 def load_response_file(path: str | Path, scenario: Scenario) -> ResponseScript:
@@ -146,17 +159,7 @@ def load_response_text(text: str, name: str, scenario: Scenario) -> ResponseScri
     def references(script: Any) -> Iterator[_Finding]:
         return _script_findings(scenario, script)
 
-    try:
-        script = ResponseScript.model_validate(data)
-    except pydantic.ValidationError as exc:
-        errors = _schema_problems(exc, positions, text, _RESPONSE.root, found)
-        _partial_references(data, positions, errors, _RESPONSE.root, references, found)
-        raise found.error() from None
-    for finding in references(script):
-        found.add(*_where(positions, finding.loc, key=_is_dict_key(finding.loc, _RESPONSE.root)), finding.text)
-    if found:
-        raise found.error()
-    return script
+    return _validate(_RESPONSE, data, positions, text, found, references)
 
 
 def _read(path: str | Path, kind: _Kind) -> bytes:
