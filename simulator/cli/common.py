@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import sys
+from pathlib import Path
 
 from simulator.bundled import resolve_scenario
 from simulator.diagnostics import ScenarioError
@@ -23,3 +25,21 @@ def fail(message: str, status: int = 1) -> int:
     """Print an error line and return the exit status."""
     print(f"tabletop: error: {message}", file=sys.stderr)
     return status
+
+
+def overwrites_input(output: str | Path, *inputs: str | Path) -> str | None:
+    """An error message when `output` is one of the `inputs` (by path or by the file itself), else None.
+
+    Written over, an exercise log or a scenario would be gone: one wrong tab completion after a
+    workshop must not cost its only record.
+    """
+    out = Path(output)
+    for source in inputs:
+        src = Path(source)
+        try:
+            same = out.exists() and src.exists() and os.path.samefile(out, src)
+        except OSError:
+            same = False
+        if same or out.resolve() == src.resolve():
+            return f"{output} is the input file {source}; write the output somewhere else"
+    return None

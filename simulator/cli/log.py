@@ -7,7 +7,7 @@ import json
 import sys
 from collections import Counter
 
-from simulator.cli.common import fail
+from simulator.cli.common import fail, overwrites_input
 from simulator.diagnostics import ScenarioError
 from simulator.durations import format_clock
 from simulator.events import EventBase
@@ -72,6 +72,9 @@ def run_info(args: argparse.Namespace) -> int:
 
 
 def run_export(args: argparse.Namespace) -> int:
+    clash = overwrites_input(args.output, args.db) if args.output else None
+    if clash:
+        return fail(clash)
     try:
         with EventStore(args.db, readonly=True) as store:
             if args.output:

@@ -10,7 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from simulator.cli.common import fail, load_or_report
+from simulator.cli.common import fail, load_or_report, overwrites_input
 from simulator.msel import CSV_ENCODING, MselImportError, read_msel_csv, skeleton_yaml, to_csv, to_markdown
 from simulator.schema import Domain
 from simulator.starter import scenario_id_for, schema_reference
@@ -59,6 +59,10 @@ def run(args: argparse.Namespace) -> int:
     loaded = load_or_report(args.scenario)
     if loaded is None:
         return 1
+    if args.output:
+        clash = overwrites_input(args.output, loaded.path)
+        if clash:
+            return fail(clash)
     text = to_csv(loaded.scenario) if args.format == "csv" else to_markdown(loaded.scenario)
     return _emit(text, args.output, csv_mode=args.format == "csv")
 

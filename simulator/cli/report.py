@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from simulator.cli.common import fail
+from simulator.cli.common import fail, overwrites_input
 from simulator.diagnostics import ScenarioError
 from simulator.durations import format_clock
 from simulator.report import DEFAULT_APPENDIX, FORMATS, build_report, read_log, render
@@ -44,6 +44,9 @@ def run(args: argparse.Namespace) -> int:
     report = build_report(loaded.scenario, events, meta)
     text = render(report, fmt, appendix_limit=None if args.appendix < 0 else args.appendix)
     if args.output:
+        clash = overwrites_input(args.output, args.log)
+        if clash:
+            return fail(clash)
         try:
             # Like `simulate --log`, a missing folder is created rather than refused.
             Path(args.output).parent.mkdir(parents=True, exist_ok=True)

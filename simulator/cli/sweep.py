@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TextIO
 
 from simulator.cli import control_stream
-from simulator.cli.common import fail, load_or_report
+from simulator.cli.common import fail, load_or_report, overwrites_input
 from simulator.diagnostics import ScenarioError
 from simulator.loader import load_response_file
 from simulator.policies import POLICY_NAMES, unknown_policy
@@ -74,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
             return 1
     if args.output:
         # Before any run is played: a sweep can take minutes, and a typo in -o should not cost them.
-        problem = prepare_output(Path(args.output))
+        problem = overwrites_input(args.output, loaded.path) or prepare_output(Path(args.output))
         if problem:
             return fail(problem)
     bar = ProgressBar(control_stream(sys.stderr)) if sys.stderr.isatty() else None

@@ -1,0 +1,56 @@
+"""An output path that names the command's own input is refused, and the input survives byte for byte."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+import pytest
+
+from simulator.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+DRILL = ROOT / "scenarios" / "port-drill.yaml"
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture
+def log(tmp_path, capsys):
+    path = tmp_path / "drill.db"
+    assert main(["simulate", str(DRILL), "--policy", "model", "--log", str(path)]) == 0
+    capsys.readouterr()
+    return path
+
+
+@pytest.mark.parametrize("fmt", ["md", "html", "json"])
+def test_report_refuses_to_write_over_its_log(log, capsys, fmt):
+    before = digest(log)
+    assert main(["report", str(log), "--format", fmt, "-o", str(log)]) == 1
+    assert "is the input file" in capsys.readouterr().err
+    assert digest(log) == before
+
+
+def test_report_refuses_a_path_that_reaches_the_log_through_a_link(log, tmp_path, capsys):
+    link = tmp_path / "link.db"
+    link.symlink_to(log)
+    before = digest(log)
+    assert main(["report", str(link), "-o", str(log)]) == 1
+    assert main(["report", str(log), "-o", str(link)]) == 1
+    capsys.readouterr()
+    assert digest(log) == before
+
+
+def test_msel_log_export_and_sweep_refuse_to_write_over_their_input(log, tmp_path, capsys):
+    scenario = tmp_path / "drill.yaml"
+    shutil.copy(DRILL, scenario)
+    before = digest(scenario), digest(log)
+    assert main(["msel", str(scenario), "--format", "csv", "-o", str(scenario)]) == 1
+    assert main(["log", "export", str(log), "-o", str(log)]) == 1
+    assert main(["sweep", str(scenario), "--runs", "2", "--jobs", "1", "-o", str(scenario)]) == 1
+    err = capsys.readouterr().err
+    assert err.count("is the input file") == 3
+    assert (digest(scenario), digest(log)) == before
