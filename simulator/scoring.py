@@ -36,6 +36,7 @@ from typing import Any, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict
 
+from simulator import visibility
 from simulator.durations import format_clock, format_duration
 from simulator.events import EventBase
 from simulator.schema import Expectation, RatingThresholds, Scenario, StateCondition
@@ -449,6 +450,19 @@ class _Scorer:
             return "All participants"
         return ", ".join(self.role_names.get(i) or self.team_names.get(i) or i for i in ids)
 
+    def responsible(self, exp: Expectation) -> str:
+        """Who an improvement falls to: the expectation's roles, else whoever could have acted on it."""
+        if exp.by is not None:
+            return self.who(exp.by)
+        if exp.decision is not None:
+            opened = self.log.opened.get(exp.decision)
+            if opened is not None:
+                return self.who(list(opened.by))  # type: ignore[attr-defined]
+            return self.who(visibility.decision_takers(self.scenario, None, exp.decision))
+        if exp.respond is not None:
+            return self.who(self.roles(self.scenario.inject(exp.respond).to))
+        return self.who(None)
+
     # ----------------------------------------------------------------- expectations
 
     def fields(self, exp: Expectation) -> tuple[dict[str, Any], float, float]:
@@ -555,8 +569,11 @@ class _Scorer:
                     "evidence": [opened.seq, lapsed.seq],
                     "reason": f"not done: decision {decision_id} lapsed at {format_clock(lapsed.t)} without a choice",
                 }
-            if self.log.ended is None:
-                # Neither taken nor lapsed, and the log stops short: the players may still take it.
+            deadline = opened.deadline  # type: ignore[attr-defined]
+            cut = deadline is not None and deadline > self.log.end_t + _EPS
+            if self.log.ended is None or cut or self._open(due):
+                # Neither taken nor lapsed, and the log stops short or the end came before the
+                # deadline: the players may still have taken it.
                 return self._opened(base, [opened.seq], f"decision {decision_id} not yet taken")
             return {
                 **base,
@@ -682,13 +699,22 @@ class _Scorer:
         if candidates:
             event = candidates[0]
             expected = ", ".join(exp.by) if exp.by is not None else "a recipient"
+            misses: list[Miss] = ["wrong_role"]
+            reason = f"wrong role: {_action(event)} at {format_clock(event.t)}, expected {expected}"
+            late_by = None
+            if due is not None and event.t > due + _EPS:
+                # Both failings are reported: the wrong role, and too late even so.
+                late_by = event.t - due
+                misses.append("too_late")
+                reason += f"; {_late(late_by)} as well (due {format_clock(due)})"
             return {
                 **base,
                 "status": "missed",
-                "misses": ["wrong_role"],
+                "misses": misses,
                 "evidence": [c.seq for c in candidates[:5]],
                 "done_t": event.t,
-                "reason": f"wrong role: {_action(event)} at {format_clock(event.t)}, expected {expected}",
+                "late_by": late_by,
+                "reason": reason,
             }
         return {**base, "status": "missed", "misses": ["not_done"], "reason": f"not done: {nothing}"}
 
@@ -848,9 +874,15 @@ class _Scorer:
     # ----------------------------------------------------------------- a log that stops short
 
     def _open(self, due: float | None) -> bool:
-        """Whether an action window was still open when the log stopped (never, in a log that ended)."""
+        """Whether an action window was still open when the log stopped, or when the exercise ended.
+
+        An exercise ended before a deadline cut that window short: the players did not get the time
+        the scenario gives them, so it is not judged a miss. A window with no deadline ran to the end.
+        """
         log = self.log
-        return log.ended is None and (due is None or due + _EPS >= log.last_t)
+        if log.ended is None:
+            return due is None or due + _EPS >= log.last_t
+        return due is not None and due > log.end_t + _EPS
 
     def _by_stop(self, reason: str) -> str:
         """A reason about something that did not happen, saying when the log stopped if it stops short."""
@@ -860,7 +892,10 @@ class _Scorer:
 
     def _opened(self, base: dict[str, Any], evidence: list[int], so_far: str, *, due: bool = True) -> dict[str, Any]:
         """The open verdict: what had happened by the time the log stopped, and the due time if there is one."""
-        when = f"open when the log stopped at {format_clock(self.log.last_t)}"
+        if self.log.ended is None:
+            when = f"open when the log stopped at {format_clock(self.log.last_t)}"
+        else:
+            when = f"cut short: the exercise ended at {format_clock(self.log.end_t)}"
         if due and base.get("due_t") is not None:
             when += f" (due {format_clock(base['due_t'])})"
         return {
@@ -943,14 +978,14 @@ class _Scorer:
                 _NOT_DONE["message"] if kind == "message" else "Review procedures and train the role to act in time"
             )
         text = "; ".join([advice[0]] + [a[0].lower() + a[1:] for a in advice[1:]])
-        return f"{text}: {description}."
+        return f"{text}. Expected: {description}."
 
 
 _UNSETTLED = {"not_done", "wrong_role", "wrong_partner"}
 """Misses that a later action in the same window could still turn into a success."""
 
 _NOT_DONE = {
-    "decision": "Make sure the decision is taken before it lapses: agree who takes it and rehearse it",
+    "decision": "Make sure the decision is taken before it lapses; agree who takes it and rehearse it",
     "respond": "Make sure the recipients act on the inject and say so",
     "message": "Agree who informs whom and when, and rehearse it",
 }
@@ -1403,7 +1438,7 @@ def _findings(
                     action=result.corrective_action,
                     capability=capability or "",
                     objective=result.objective,
-                    responsible=scorer.who(exp.by),
+                    responsible=scorer.responsible(exp),
                     # Proposed from how badly the objective went; the exercise date is the report's to add.
                     due=f"within {DUE_DAYS[rating_of.get(result.objective)]} days",
                     expectation=result.id,

@@ -438,8 +438,8 @@ def test_the_corrective_action_follows_why_it_was_missed(tmp_path):
 
     wrong_option = action([(120, Decide(role="hm", decision="contain", option="wait"))], "boom-fast")
     assert wrong_option == (
-        "Review the decision criteria and what each option leads to with the decision-makers: "
-        "hm takes decision contain with boom within 5m of alarm."
+        "Review the decision criteria and what each option leads to with the decision-makers. "
+        "Expected: hm takes decision contain with boom within 5m of alarm."
     )
     assert action([(480, Decide(role="hm", decision="contain", option="boom"))], "boom-fast").startswith(
         "Cut the time from trigger to action"
@@ -448,6 +448,14 @@ def test_the_corrective_action_follows_why_it_was_missed(tmp_path):
         "Make clear which role is responsible and has the authority to act"
     )
     assert action([], "boom-fast").startswith("Make sure the decision is taken before it lapses")
+    # Nobody named in the expectation: the improvement falls to whoever could take the decision.
+    anyone = load_text(text.replace("option: boom, by: [hm], after: alarm", "option: boom, after: alarm"), "x.yaml")
+    card, _ = play(anyone, tmp_path, [])
+    (tmp_path / "play.db").unlink()
+    assert (
+        next(p for p in card.improvement_plan if p.expectation == "boom-fast").responsible
+        == "Harbour master, Environmental officer"
+    )
     assert action([(240, SendMessage(role="hm", to=["navy"], text="Spill"))], "tell-cg").startswith(
         "Check the contact list and call-out plan so that the right partner is informed"
     )
@@ -474,20 +482,35 @@ def test_a_team_that_writes_before_its_first_inject_has_no_negative_delay(loaded
     assert (later.delay, later.before_first_inject) == (60.0, False)
 
 
-def test_an_exercise_ended_after_thirty_seconds_rates_nothing_it_never_exercised():
-    # The world is untouched after thirty seconds: that proves nothing about interdiction or crew safety.
+def _maritime_ended_at(seconds: float) -> Scorecard:
     maritime = load_file(resolve_scenario("maritime"))
     clock = ManualClock()
     session = Session(maritime, clock=clock, pace=1.0)
     session.start()
-    clock.step(30)
+    clock.step(seconds)
     session.tick()
     session.submit("facilitator", EndExercise())
-    card = score(maritime.scenario, session.exercise.events)
-    ratings = {o.id: o.rating for o in card.objectives}
-    # Only the first objective's action (the company's reaction to the SSAS alert) came up, and it was missed.
-    assert ratings == {"share": "U", "coordinate": None, "interdict": None, "protect": None, "inform": None}
+    return score(maritime.scenario, session.exercise.events)
+
+
+def test_an_exercise_ended_after_thirty_seconds_rates_nothing_it_never_exercised():
+    # The world is untouched after thirty seconds: that proves nothing about interdiction or crew
+    # safety; and the company's ten minutes to react to the SSAS alert were cut short by the end.
+    card = _maritime_ended_at(30)
+    assert {o.id: o.rating for o in card.objectives} == dict.fromkeys(
+        ["share", "coordinate", "interdict", "protect", "inform"]
+    )
     untouched = [e for o in card.objectives for e in o.expectations if e.kind == "state"]
     assert untouched and all(e.status == "not_triggered" and e.max_points == 0 for e in untouched)
     assert untouched[0].reason == "not judged: none of this objective's actions came up in play"
-    assert (card.overall_rating, card.points) == ("U", 0.0)
+    cut = [e for o in card.objectives for e in o.expectations if e.status == "open"]
+    assert [e.id for e in cut] == ["cso-raises-alarm", "cso-tells-region"]
+    assert all(e.reason.startswith("cut short: the exercise ended at T+00:00:30") for e in cut)
+    assert (card.overall_rating, card.max_points, card.improvement_plan) == (None, 0.0, [])
+
+
+def test_once_the_window_has_closed_an_early_end_judges_what_was_due():
+    card = _maritime_ended_at(600)
+    ratings = {o.id: o.rating for o in card.objectives}
+    assert ratings == {"share": "U", "coordinate": None, "interdict": None, "protect": None, "inform": None}
+    assert [p.expectation for p in card.improvement_plan] == ["cso-raises-alarm", "cso-tells-region"]
