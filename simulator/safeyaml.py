@@ -34,6 +34,10 @@ MAX_NODES = 2_000_000
 # a sequence (line, col, [pos, ...]). Lines and columns are 0-based here.
 Pos = tuple
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+"""C0 and C1 control characters but tab, new line and carriage return."""
+_CONTROL_NAMES = {0x00: "NUL", 0x07: "BEL", 0x08: "BS", 0x1B: "ESC", 0x7F: "DEL", 0x9B: "CSI", 0x9D: "OSC"}
+
 _TAG = "tag:yaml.org,2002:"
 _INT = re.compile(r"[-+]?[0-9]+\Z")
 _INT_OCT = re.compile(r"0o[0-7]+\Z")
@@ -163,6 +167,22 @@ def parse(text: str, *, max_depth: int = MAX_DEPTH, max_nodes: int = MAX_NODES) 
                         value = _explicit_scalar(tag, value, mark.line, mark.column)
                 except ValueError as exc:
                     raise YamlError(str(exc), mark.line, mark.column) from None
+                if type(value) is str and _CONTROL.search(value):
+                    # Only escapes ("\e", "\x9b") can put these in a value (libyaml refuses them raw):
+                    # shown to a participant they would drive the terminal, so the author hears of it.
+                    found = _CONTROL.search(value)
+                    assert found is not None
+                    code = ord(found.group())
+                    name = _CONTROL_NAMES.get(code)
+                    named = f"U+{code:04X} ({name})" if name else f"U+{code:04X}"
+                    soft.append(
+                        YamlError(
+                            f"text holds the control character {named}; terminal control characters are "
+                            "not allowed in scenario text (use plain text, tabs and new lines)",
+                            mark.line,
+                            mark.column,
+                        )
+                    )
                 node: Any = value
                 pos: Pos = (mark.line, mark.column)
                 size = 1

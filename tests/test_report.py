@@ -164,6 +164,24 @@ def test_author_and_participant_text_cannot_break_the_layout(tmp_path):
     assert data["score"]["objectives"][0]["auto_rating"] == "U"
 
 
+def test_terminal_escapes_in_participant_text_never_reach_a_report(tmp_path):
+    # Text a participant typed reaches the log as typed (over the network too): reports are `cat`ed
+    # and pasted into documents, so no escape sequence may survive into Markdown or HTML.
+    loaded = load_text(HOSTILE, "hostile.yaml")
+    path = tmp_path / "escapes.db"
+    with EventStore.create(path, log_meta(loaded, 0)) as store:
+        exercise = Exercise(loaded.scenario, sink=store.append, clock=lambda: 0.0)
+        exercise.start()
+        exercise.advance(60)
+        exercise.submit(InjectAdHoc(to=["soc"], title="t", body="\x1b[2J\x1b[Hwiped \x1b]8;;http://x\x1b\\link\x9b31m"))
+        exercise.submit(Observe(text="seen \x1b[31mred", objective="o1"))
+        exercise.submit(AnswerHotwash(role="soc", question="q1", answer="ok \x07\x1b[7minverse"))
+    report = build_report(*_scenario_and_events(path))
+    for text in (render_markdown(report), render_html(report)):
+        assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]", text)
+        assert "seen" in text and "inverse" in text
+
+
 def _scenario_and_events(path):
     loaded, events, meta = read_log(path)
     return loaded.scenario, events, meta

@@ -19,6 +19,7 @@ from simulator.events import Event
 from simulator.report.aar import FORMAT, Report, event_line, significant, timeline_dicts
 from simulator.report.aar import timeline as build_timeline
 from simulator.report.charts import lane_chart, rating_chart, state_chart
+from simulator.safetext import clean
 from simulator.scoring import RATING_WORDS, STATUS_WORDS, number, paused_gc
 
 FORMATS = ("md", "html", "json")
@@ -139,7 +140,9 @@ def _context(report: Report, appendix_limit: int | None) -> dict[str, Any]:
 def render_markdown(report: Report, *, appendix_limit: int | None = DEFAULT_APPENDIX) -> str:
     """The report as Markdown, for pasting into an exercise report."""
     with paused_gc():
-        return _MD.get_template("report.md.j2").render(_context(report, appendix_limit))
+        # Participant text in a log (messages, rationales, answers) may hold terminal escapes: a
+        # report is `cat`ed and pasted, so none survive into it.
+        return clean(_MD.get_template("report.md.j2").render(_context(report, appendix_limit)))
 
 
 def render_html(report: Report, *, appendix_limit: int | None = DEFAULT_APPENDIX) -> str:
@@ -152,7 +155,7 @@ def render_html(report: Report, *, appendix_limit: int | None = DEFAULT_APPENDIX
             states=state_chart(report.scenario, report.events, end, report.score),
             ratings=rating_chart(report.score, report.scenario),
         )
-        return _HTML.get_template("report.html.j2").render(context)
+        return clean(_HTML.get_template("report.html.j2").render(context))
 
 
 def report_data(report: Report) -> dict[str, Any]:
