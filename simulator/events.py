@@ -12,11 +12,13 @@ class EventBase(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    seq: int
+    seq: int = Field(ge=1)
     """Position in the log, from 1."""
-    t: float
+    # Read-back logs are checked (the engine builds its own events without validation): a log
+    # edited or imported by hand must not carry a time no clock, chart or report can use.
+    t: float = Field(ge=0, allow_inf_nan=False)
     """Scenario time in seconds."""
-    wall: float
+    wall: float = Field(allow_inf_nan=False)
     """Wall-clock time (Unix seconds) when it was recorded; not part of determinism."""
     actor: str
     """"system", "facilitator" or a role id."""
@@ -104,8 +106,8 @@ class StateChanged(EventBase):
 
     type: Literal["state_changed"] = "state_changed"
     var: str
-    value: float
-    previous: float
+    value: float = Field(allow_inf_nan=False)
+    previous: float = Field(allow_inf_nan=False)
     cause: str
     """What changed it: "dynamic:ID", "inject:ID", "option:DECISION/OPTION" or "timeout:DECISION"."""
 

@@ -181,28 +181,37 @@ class EventStore:
         """
         meta: dict[str, str] | None = None
         events: list[EventBase] = []
-        with open(source, encoding="utf-8") as handle:
-            for number, line in enumerate(handle, 1):
-                if not line.strip():
+        try:
+            with open(source, encoding="utf-8") as handle:
+                lines = handle.readlines()
+        except UnicodeDecodeError:
+            raise LogError(f"{source}: not UTF-8 text, so not a Tabletop log export") from None
+        for number, line in enumerate(lines, 1):
+            if not line.strip():
+                continue
+            try:
+                data = json.loads(line)
+                if meta is None and not events and isinstance(data, dict) and set(data) == {"meta"}:
+                    if not isinstance(data["meta"], dict):
+                        raise ValueError("the metadata line holds no mapping")
+                    meta = {str(k): str(v) for k, v in data["meta"].items()}
                     continue
-                try:
-                    data = json.loads(line)
-                    if meta is None and not events and isinstance(data, dict) and set(data) == {"meta"}:
-                        if not isinstance(data["meta"], dict):
-                            raise ValueError("the metadata line holds no mapping")
-                        meta = {str(k): str(v) for k, v in data["meta"].items()}
-                        continue
-                    if meta is None:
-                        raise LogError(
-                            f"{source}:{number}: not a Tabletop log export (it starts with an event, not the "
-                            "metadata line `tabletop log export` writes first)"
-                        )
-                    event = parse_event(data)
-                except (ValueError, pydantic.ValidationError) as exc:
-                    raise LogError(f"{source}:{number}: not a valid event ({_first_line(exc)})") from None
-                if event.seq != len(events) + 1:
-                    raise LogError(f"{source}:{number}: expected event seq {len(events) + 1}, found {event.seq}")
-                events.append(event)
+                if meta is None:
+                    raise LogError(
+                        f"{source}:{number}: not a Tabletop log export (it starts with an event, not the "
+                        "metadata line `tabletop log export` writes first)"
+                    )
+                event = parse_event(data)
+            except (ValueError, pydantic.ValidationError) as exc:
+                raise LogError(f"{source}:{number}: not a valid event ({_first_line(exc)})") from None
+            if event.seq != len(events) + 1:
+                raise LogError(f"{source}:{number}: expected event seq {len(events) + 1}, found {event.seq}")
+            if events and event.t < events[-1].t:
+                raise LogError(
+                    f"{source}:{number}: event {event.seq} at scenario time {event.t:g} s comes before "
+                    f"the time of the event before it ({events[-1].t:g} s)"
+                )
+            events.append(event)
         if meta is None:
             raise LogError(f"{source}: empty file, not a Tabletop log export")
         problem = format_problem(meta.get("format"))

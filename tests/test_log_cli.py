@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 
 from simulator.cli import main
@@ -102,3 +103,35 @@ def test_info_reads_a_log_while_an_exercise_writes_it(tmp_path, capsys):
         assert (info["events"], info["ended"]) == (len(exercise.events), False)
         assert main(["report", str(path)]) == 0
         assert "**Not ended — log stops at T+00:00:00.**" in capsys.readouterr().out
+
+
+def test_import_refuses_junk_bytes_and_times_no_clock_could_show(tmp_path, capsys):
+    path = simulate(tmp_path, capsys)
+    assert main(["log", "export", str(path), "-o", str(tmp_path / "run.jsonl")]) == 0
+    lines = (tmp_path / "run.jsonl").read_text().splitlines()
+
+    def with_time(index: int, value: str) -> str:
+        edited = re.sub(r'"t":\s*[^,]+', f'"t":{value}', lines[index], count=1)
+        assert edited != lines[index]
+        return "\n".join([*lines[:index], edited, *lines[index + 1 :]]) + "\n"
+
+    # The first event after T+0, and the one after it set back to T+0.
+    later = next(i for i, line in enumerate(lines[1:], 1) if json.loads(line)["t"] > 0)
+    (tmp_path / "junk.jsonl").write_bytes(bytes(range(256)) * 12)
+    (tmp_path / "nan.jsonl").write_text(with_time(3, "NaN"))
+    (tmp_path / "infinite.jsonl").write_text(with_time(3, "Infinity"))
+    (tmp_path / "negative.jsonl").write_text(with_time(3, "-50"))
+    (tmp_path / "backwards.jsonl").write_text(with_time(later + 1, "0.0"))
+    cases = {
+        "junk.jsonl": "junk.jsonl: not UTF-8 text, so not a Tabletop log export",
+        "nan.jsonl": "nan.jsonl:4: not a valid event",
+        "infinite.jsonl": "infinite.jsonl:4: not a valid event",
+        "negative.jsonl": "negative.jsonl:4: not a valid event",
+        "backwards.jsonl": f"backwards.jsonl:{later + 2}: event {later + 1} at scenario time 0 s comes before",
+    }
+    capsys.readouterr()
+    for name, message in cases.items():
+        assert main(["log", "import", str(tmp_path / name), "-o", str(tmp_path / f"{name}.db")]) == 1
+        assert not (tmp_path / f"{name}.db").exists()
+        err = capsys.readouterr().err
+        assert message in err and "Traceback" not in err, err
