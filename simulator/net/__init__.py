@@ -1,0 +1,1 @@
+"""Networked play: participants on their own terminal or browser, talking to the exercise over websockets."""
