@@ -28,6 +28,11 @@ Import (`read_msel_csv`, `skeleton_yaml`) turns a trainer's sheet into a scenari
   earlier than the row before is the next day), elapsed forms still count from T+0, and the
   skeleton's `start` is that clock time on today's date. A warning says which reading was chosen
   when it is not obvious.
+- A time written with dots (`08.15`, `8.15.30`, `8.15 pm`) is read exactly as the same time with
+  colons, when its minutes (and seconds) have two digits 00–59 and its hours run 0–23. Any other
+  decimal number (`7.5`, `8.75`, `26.00`) is an error, since it could be minutes or a time; and
+  when dotted times are read as time since the start, a warning shows how one was read, in case
+  the column held decimal minutes (`5.00`).
 """
 
 from __future__ import annotations
@@ -454,7 +459,13 @@ HEADER_SEARCH_ROWS = 10
 
 _CLOCK = re.compile(r"^(\d+):(\d{1,2})(?::(\d{1,2}))?$")
 _HHMM = re.compile(r"^(\d{2})(\d{2})$")  # 0815, as military and many MSEL templates write times
-_AM_PM = re.compile(r"^(\d{1,2})(?::(\d{2}))?(?::(\d{2}))?([ap])\.?m\.?$", re.IGNORECASE)
+# 08.15 or 08.15.30, as many locales write the time of day: read like 08:15 when the minutes (and
+# seconds) have two digits 00–59 and the hours run 0–23. Other decimal numbers are ambiguous.
+_DOTTED = re.compile(r"^(\d{1,2})\.(\d{2})(?:\.(\d{2}))?$")
+_DECIMAL = re.compile(r"^(\d+\.\d*|\.\d+)$")  # 7.5, 8.75, 26.00, .5: minutes, or a time with a dot?
+_AM_PM = re.compile(
+    r"^(?P<h>\d{1,2})(?:(?P<sep>[:.])(?P<m>\d{2}))?(?:(?P=sep)(?P<s>\d{2}))?(?P<ap>[ap])\.?m\.?$", re.IGNORECASE
+)
 _UNNAMED = re.compile(r"(unnamed(:\s*\d+)?|column\s*\d+)")  # what spreadsheets and pandas call a headless column
 _OBJECTIVE_ID = re.compile(r"\[([A-Za-z0-9][A-Za-z0-9._-]*)\]\s*")
 _CAPABILITY_DASH = re.compile(r"\s[—–]\s")  # "text — capability"; an en dash is what many keyboards give
@@ -473,14 +484,39 @@ def _compact(text: str) -> str:
     return text.strip().replace(" ", "")
 
 
+def _dotted(value: str) -> tuple[int, int, int] | None:
+    """(hours, minutes, seconds) for a time written with dots (`08.15`, `8.15.30`); None if it is no such time."""
+    match = _DOTTED.match(value)
+    if match is None:
+        return None
+    hours, minutes, seconds = int(match[1]), int(match[2]), int(match[3] or 0)
+    return (hours, minutes, seconds) if hours <= 23 and minutes <= 59 and seconds <= 59 else None
+
+
 def _hours_minutes(value: str) -> tuple[int, int, int] | None:
-    """(hours, minutes, seconds) for `8:15`, `08:15:30` or `0815`, without range checks; None for other text."""
+    """(hours, minutes, seconds) for `8:15`, `08:15:30`, `0815` or `08.15`; None for other text.
+
+    The colon forms and `0815` come without range checks (the callers say what is out of range); a
+    dotted form counts only when it is in range, since `8.75` is more likely minutes than a bad time.
+    """
     clock = _CLOCK.match(value) or _HHMM.match(value)
     if clock is None:
-        return None
+        return _dotted(value)
     groups = clock.groups()
     seconds = groups[2] if len(groups) > 2 else None
     return int(groups[0]), int(groups[1]), int(seconds or 0)
+
+
+def _ambiguous_decimal(text: str, value: str) -> DurationError | None:
+    """The error for a decimal number that is not a time with a dot (`7.5`, `8.75`, `26.00`); None for other text."""
+    if not _DECIMAL.match(value) or _dotted(value):
+        return None
+    minutes = ("0" + value if value.startswith(".") else value).rstrip(".")
+    return DurationError(
+        f"{text.strip()!r} is ambiguous: minutes with a decimal point, or a time written with a dot? "
+        f"Write minutes with a unit ({minutes}m), and times with two-digit minutes, as in 08.15 or 08:15 "
+        "(a time with a dot runs from 0.00 to 23.59)"
+    )
 
 
 def _hh_mm(seconds: float) -> str:
@@ -500,7 +536,10 @@ def _time_kind(text: str) -> str:
 
 
 def parse_msel_time(text: str) -> float:
-    """Seconds since the start for an elapsed MSEL time: 00:15, 0:15:00, T+00:15, +15m, 0015, 15m, 1h30m or 15 (minutes)."""
+    """Seconds since the start for an elapsed MSEL time: 00:15, 0:15:00, 00.15, T+00:15, +15m, 0015, 15m, 1h30m or 15 (minutes).
+
+    A decimal number that is not a time with a dot (7.5, 8.75, 26.00) is an error: minutes or a time?
+    """
     value = _compact(text)
     if value[:2].upper() == "T+":
         value = value[2:]
@@ -516,8 +555,11 @@ def parse_msel_time(text: str) -> float:
         if minutes > 59 or seconds > 59:
             raise DurationError(f"{text.strip()!r} is not a time (minutes and seconds run 00–59)")
         return hours * 3600 + minutes * 60 + seconds
-    if re.fullmatch(r"\d+(\.\d+)?", value):
-        return float(value) * 60  # a bare number in an MSEL counts minutes
+    if re.fullmatch(r"\d+", value):
+        return int(value) * 60  # a bare whole number in an MSEL counts minutes
+    ambiguous = _ambiguous_decimal(text, value)
+    if ambiguous:
+        raise ambiguous
     try:
         return parse_duration(value.lower())
     except DurationError:
@@ -527,18 +569,21 @@ def parse_msel_time(text: str) -> float:
 
 
 def parse_clock_time(text: str) -> float:
-    """Seconds since midnight for a clock time: 08:15, 8:15:30, 0815, 8:15 am or 8:15 PM."""
+    """Seconds since midnight for a clock time: 08:15, 8:15:30, 0815, 08.15, 8:15 am or 8.15 PM."""
     value = _compact(text)
     am_pm = _AM_PM.match(value)
     if am_pm:
-        hours, minutes, seconds = int(am_pm[1]), int(am_pm[2] or 0), int(am_pm[3] or 0)
+        hours, minutes, seconds = int(am_pm["h"]), int(am_pm["m"] or 0), int(am_pm["s"] or 0)
         if not 1 <= hours <= 12 or minutes > 59 or seconds > 59:
             raise DurationError(f"{text.strip()!r} is not a clock time")
-        hours = hours % 12 + (12 if am_pm[4].lower() == "p" else 0)
+        hours = hours % 12 + (12 if am_pm["ap"].lower() == "p" else 0)
         return hours * 3600 + minutes * 60 + seconds
     parts = _hours_minutes(value)
     if parts is None or parts[0] > 23 or parts[1] > 59 or parts[2] > 59:
-        raise DurationError(f"{text.strip()!r} is not a clock time; write 08:15, 0815 or 8:15 am")
+        ambiguous = _ambiguous_decimal(text, value)
+        if ambiguous:
+            raise ambiguous
+        raise DurationError(f"{text.strip()!r} is not a clock time; write 08:15, 08.15, 0815 or 8:15 am")
     return parts[0] * 3600 + parts[1] * 60 + parts[2]
 
 
@@ -852,6 +897,7 @@ def read_msel_csv(path: Path, times: TimesMode = "auto") -> _Skeleton:
     timed = [(r, text) for r, text in times_given if text and not _untimed(text)]
     clock_mode = _clock_mode(timed, times)
     clock = _Clock()
+    dotted_elapsed: list[tuple[_Record, str, float]] = []  # dotted times read as time since the start
     role_ids: dict[str, str] = {}
     objective_ids: dict[str, str] = {}  # "[id]" or lower-case text → objective id
     for record in data:
@@ -869,6 +915,8 @@ def read_msel_csv(path: Path, times: TimesMode = "auto") -> _Skeleton:
                     at = clock.elapsed(time_text)
                 else:
                     at = parse_msel_time(time_text)
+                    if _dotted(_compact(time_text).removeprefix("+").removeprefix("T+").removeprefix("t+")):
+                        dotted_elapsed.append((record, time_text, at))
             except DurationError as exc:
                 hint = "; use --times clock" if "is a clock time" in str(exc) else ""
                 problems.append(f"{name}:{line}: error: row {row_number}: bad time: {exc}{hint}")
@@ -955,6 +1003,14 @@ def read_msel_csv(path: Path, times: TimesMode = "auto") -> _Skeleton:
         row.inject_id = _unique(slugify(row.title, 40), taken_ids, f"inject-{row.line}")
     skeleton.start_clock = clock.first
     _explain_times(skeleton, name, timed, clock_mode, times)
+    if dotted_elapsed:
+        # 5.00 or 7.30 may be minutes written as a decimal number: say how they were read.
+        record, text, at = next((d for d in dotted_elapsed if d[2]), dotted_elapsed[0])
+        skeleton.warnings.append(
+            f"{name}:{record.line}: warning: times with a dot are read as hours and minutes, as with a colon: "
+            f"{text.strip()!r} is {format_clock(at)}; if the column holds minutes, write them without the dot "
+            "or with a unit (5m, 7.5m)"
+        )
     return skeleton
 
 

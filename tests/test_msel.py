@@ -138,16 +138,47 @@ def test_md_cell_and_yaml_scalar():
         ("1h30m", 5400),
         ("0815", 29700),
         ("26:00", 93600),
+        ("00.15", 900),
+        ("0.15", 900),
+        ("T+1.30", 5400),
+        ("+0.45", 2700),
+        ("08.15", 29700),
+        ("0.15.30", 930),
+        ("7.5m", 450),
     ],
 )
 def test_msel_times(text, seconds):
     assert parse_msel_time(text) == seconds
 
 
-@pytest.mark.parametrize("text", ["00:75", "soon", "T+", "-5", "8:15 am"])
+@pytest.mark.parametrize("text", ["00:75", "soon", "T+", "-5", "8:15 am", "8.15 pm", "1.2.3", "08.15:30"])
 def test_bad_msel_times(text):
     with pytest.raises(DurationError):
         parse_msel_time(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "minutes"),
+    [
+        ("7.5", "7.5"),
+        ("8.75", "8.75"),
+        ("08.60", "08.60"),
+        ("26.00", "26.00"),
+        (".5", "0.5"),
+        ("15.", "15"),
+        ("08.150", "08.150"),
+        ("T+7.5", "7.5"),
+    ],
+)
+def test_decimal_numbers_that_are_not_dotted_times_are_ambiguous(text, minutes):
+    # 7.5 could be seven and a half minutes or 07:50; the importer refuses to guess.
+    with pytest.raises(DurationError) as error:
+        parse_msel_time(text)
+    assert str(error.value) == (
+        f"{text!r} is ambiguous: minutes with a decimal point, or a time written with a dot? Write minutes with a "
+        f"unit ({minutes}m), and times with two-digit minutes, as in 08.15 or 08:15 (a time with a dot runs from "
+        "0.00 to 23.59)"
+    )
 
 
 def test_import_basic_csv(tmp_path, capsys):
@@ -539,3 +570,71 @@ def test_timed_and_scheduled_time_cell_imports(tmp_path):
     (row,) = read_msel_csv(sheet).rows
     assert row.at == 600.0
     assert row.notes == ["The MSEL also says: scheduled by option boom of decision containment (+5m)."]
+
+
+def test_dotted_clock_times_read_like_colon_ones(tmp_path, capsys):
+    # 08.00 and 08.15 were once read as decimal minutes (8m and 8m9s), without a word.
+    sheet = tmp_path / "dots.csv"
+    sheet.write_text("Time,Inject\n08.00,First\n08.15,Second\n09.05.30,Third\n", encoding="utf-8")
+    assert main(["msel", "--import", str(sheet)]) == 0
+    captured = capsys.readouterr()
+    assert captured.err == (
+        f"{sheet}:2: warning: the Time column holds clock times: 08:00 is T+0 and later times count from it, and "
+        "`start` is that time today (use --times elapsed if they are times since the start)\n"
+    )
+    assert "    at: 0s\n" in captured.out and "    at: 15m\n" in captured.out and "    at: 1h5m30s\n" in captured.out
+    assert "\nstart: " in captured.out
+    colons = tmp_path / "colons.csv"
+    colons.write_text("Time,Inject\n08:00,First\n08:15,Second\n09:05:30,Third\n", encoding="utf-8")
+    assert [r.at for r in read_msel_csv(sheet).rows] == [r.at for r in read_msel_csv(colons).rows]
+    assert read_msel_csv(sheet).start_clock == read_msel_csv(colons).start_clock == 8 * 3600
+    # am/pm with a dot is a clock time, as with a colon.
+    sheet.write_text("Time,Inject\n8.15 pm,First\n9.00 PM,Second\n", encoding="utf-8")
+    assert [r.at for r in read_msel_csv(sheet).rows] == [0.0, 2700.0]
+    assert read_msel_csv(sheet).start_clock == 20 * 3600 + 900
+
+
+def test_dotted_elapsed_times_say_how_they_were_read(tmp_path, capsys):
+    sheet = tmp_path / "elapsed.csv"
+    sheet.write_text("Time,Inject\n0.00,Start\n0.15,Next\nT+1.30,Later\n", encoding="utf-8")
+    skeleton = read_msel_csv(sheet)
+    assert [r.at for r in skeleton.rows] == [0.0, 900.0, 5400.0] and skeleton.start_clock is None
+    # A sheet of decimal minutes (0.00, 5.00, 10.00) would be misread as hours: the warning shows
+    # a reading with a non-zero time so the trainer can tell.
+    assert skeleton.warnings == [
+        f"{sheet}:3: warning: times with a dot are read as hours and minutes, as with a colon: '0.15' is "
+        "T+00:15:00; if the column holds minutes, write them without the dot or with a unit (5m, 7.5m)"
+    ]
+    # Forced elapsed: 08.15 is eight hours fifteen, as 08:15 would be, and the warning says so.
+    sheet.write_text("Time,Inject\n08.00,First\n08.15,Second\n", encoding="utf-8")
+    assert main(["msel", "--import", str(sheet), "--times", "elapsed"]) == 0
+    captured = capsys.readouterr()
+    assert "    at: 8h\n" in captured.out and "    at: 8h15m\n" in captured.out
+    assert captured.err == (
+        f"{sheet}:2: warning: times with a dot are read as hours and minutes, as with a colon: '08.00' is "
+        "T+08:00:00; if the column holds minutes, write them without the dot or with a unit (5m, 7.5m)\n"
+    )
+    # Colon and whole-minute sheets get no such warning.
+    sheet.write_text("Time,Inject\n0:00,Start\n15,Next\n", encoding="utf-8")
+    assert read_msel_csv(sheet).warnings == []
+
+
+def test_ambiguous_decimal_times_are_errors_on_every_row(tmp_path, capsys):
+    sheet = tmp_path / "decimal.csv"
+    sheet.write_text("Time,Inject\n08.00,First\n7.5,Second\n08.75,Third\n08.15,Fourth\n", encoding="utf-8")
+    assert main(["msel", "--import", str(sheet)]) == 1
+    assert capsys.readouterr().err.splitlines() == [
+        f"{sheet}:3: error: row 3: bad time: '7.5' is ambiguous: minutes with a decimal point, or a time written "
+        "with a dot? Write minutes with a unit (7.5m), and times with two-digit minutes, as in 08.15 or 08:15 (a "
+        "time with a dot runs from 0.00 to 23.59)",
+        f"{sheet}:4: error: row 4: bad time: '08.75' is ambiguous: minutes with a decimal point, or a time written "
+        "with a dot? Write minutes with a unit (08.75m), and times with two-digit minutes, as in 08.15 or 08:15 (a "
+        "time with a dot runs from 0.00 to 23.59)",
+    ]
+    # --times clock does not make a decimal number a time either.
+    with pytest.raises(MselImportError) as error:
+        read_msel_csv(sheet, times="clock")
+    assert [p.split(": bad time: ")[1].split(" is ")[0] for p in error.value.problems] == ["'7.5'", "'08.75'"]
+    # Minutes with a unit are fine.
+    sheet.write_text("Time,Inject\n0,Start\n7.5m,Next\n", encoding="utf-8")
+    assert [r.at for r in read_msel_csv(sheet).rows] == [0.0, 450.0]
