@@ -11,17 +11,29 @@ from simulator.cli import main
 from simulator.safetext import clean
 from tests.conftest import SCENARIOS
 
-HOSTILE_TITLE = '"[bold red]x[/] \\x1b[2J\\x1b]0;pwned\\x07 \\x9b31m drill\\r"'
+HOSTILE_TITLE = '"[bold red]x[/] [link=http://x]drill[/link]"'
+ESCAPING_TITLE = '"[bold red]x[/] \\x1b[2J\\x1b]0;pwned\\x07 \\x9b31m drill\\r"'
+
+
+def _drill(tmp_path, title: str, inject_title: str):
+    text = (SCENARIOS / "port-drill.yaml").read_text(encoding="utf-8")
+    text = text.replace("title: Port drill — bunker spill at the container terminal", f"title: {title}")
+    text = text.replace("title: Bunker hose parted at berth 7", f"title: {inject_title}")
+    path = tmp_path / "hostile.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
 
 
 @pytest.fixture
 def hostile(tmp_path):
-    text = (SCENARIOS / "port-drill.yaml").read_text(encoding="utf-8")
-    text = text.replace("title: Port drill — bunker spill at the container terminal", f"title: {HOSTILE_TITLE}")
-    text = text.replace("title: Bunker hose parted at berth 7", 'title: "Hose \\x1b[31mparted\\x1b[0m"')
-    path = tmp_path / "hostile.yaml"
-    path.write_text(text, encoding="utf-8")
-    return path
+    """A valid scenario whose text is Rich markup: every command must print it as written."""
+    return _drill(tmp_path, HOSTILE_TITLE, '"Hose [reverse]parted[/reverse]"')
+
+
+@pytest.fixture
+def escaping(tmp_path):
+    """A scenario whose text holds terminal escapes (YAML double-quoted escapes): refused, never echoed."""
+    return _drill(tmp_path, ESCAPING_TITLE, '"Hose \\x1b[31mparted\\x1b[0m"')
 
 
 @pytest.mark.parametrize(
@@ -35,14 +47,20 @@ def hostile(tmp_path):
     ],
     ids=["validate", "simulate", "msel-md", "msel-csv", "sweep"],
 )
-def test_commands_print_hostile_author_text_inert(argv, hostile, capsys):
-    assert main([arg.format(hostile) for arg in argv]) in (0, 1)
+def test_commands_print_markup_in_author_text_as_written(argv, hostile, capsys):
+    assert main([arg.format(hostile) for arg in argv]) == 0
+    out = capsys.readouterr()
+    shown = out.out + out.err
+    assert "[bold red]x[/]" in shown or "[reverse]parted[/reverse]" in shown or argv[0] == "sweep"
+
+
+@pytest.mark.parametrize("command", ["validate", "simulate", "msel", "sweep", "lint"])
+def test_escapes_in_author_text_are_refused_and_never_reach_the_terminal(command, escaping, capsys):
+    assert main([command, str(escaping)]) == 1
     out = capsys.readouterr()
     for stream in (out.out, out.err):
         assert not any(ch in stream for ch in "\x1b\x07\x9b\r")
-    # The text itself survives, literally, minus the control sequences.
-    shown = out.out + out.err
-    assert "[bold red]x[/]" in shown or "Hose parted" in shown or argv[0] == "sweep"
+    assert "hostile.yaml:5:8: error: text holds the control character U+001B (ESC)" in out.err + out.out
 
 
 def test_clean_removes_whole_sequences_and_keeps_text():
