@@ -12,7 +12,7 @@ class EventBase(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    seq: int = Field(ge=1)
+    seq: int
     """Position in the log, from 1."""
     # Read-back logs are checked (the engine builds its own events without validation): a log
     # edited or imported by hand must not carry a time no clock, chart or report can use.
