@@ -247,6 +247,10 @@ class Session:
             return records
         return [r for r in records if viewer in r.by]
 
+    def decision_record(self, decision_id: str) -> DecisionRecord | None:
+        """Where a decision stands, or None if it has not been opened (the same for a RemoteSession)."""
+        return self.exercise.decisions.get(decision_id)
+
     def msel(self) -> list[MselRow]:
         """The scripted injects with where each stands, for exercise control."""
         exercise = self.exercise
@@ -380,6 +384,10 @@ class Session:
         if self.ended:
             self.running = False
         return [e for e in events if can_see(self.scenario, actor, e)]
+
+    async def send(self, actor: str, command: CommandBase) -> list[EventBase]:
+        """`submit`, awaitable: the command path a console shares with a RemoteSession, whose commands travel."""
+        return self.submit(actor, command)
 
     def check_allowed(self, actor: str, command: CommandBase) -> None:
         """Raise NotAllowed unless `actor` may issue `command`."""
