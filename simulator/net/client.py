@@ -111,13 +111,6 @@ class _Failure(Exception):
         self.final = final
 
 
-class _WithoutFrames(logging.LoggerAdapter):  # type: ignore[type-arg]
-    """websockets' own logger without its DEBUG records: they print every frame, the hello's token among them."""
-
-    def isEnabledFor(self, level: int) -> bool:
-        return level > logging.DEBUG and self.logger.isEnabledFor(level)
-
-
 class RemoteSession:
     """A participant's view of an exercise played on a server, read like a Session.
 
@@ -664,7 +657,7 @@ async def _connect(url: str) -> ClientConnection:
             ping_interval=PING_SECONDS,
             ping_timeout=PING_SECONDS,
             close_timeout=CLOSE_SECONDS,
-            logger=_WithoutFrames(logging.getLogger("websockets.client"), {}),
+            logger=protocol.websockets_logger("client"),
         )
     except InvalidURI:
         raise _Failure(f"{url} is not a websocket address (ws://HOST:PORT)", final=True) from None

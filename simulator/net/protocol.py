@@ -28,6 +28,7 @@ The full description, with examples, is docs/network.md.
 from __future__ import annotations
 
 import json
+import logging
 from typing import Annotated, Any, Literal
 
 import pydantic
@@ -232,3 +233,15 @@ def _decode(raw: str | bytes, adapter: TypeAdapter[Any]) -> Any:
         # The type is the client's own text: cut it short so an answer never echoes a large input.
         kind = repr(data.get("type"))[:40]
         raise ProtocolError(f"bad {kind} message: {where}: {first['msg']}") from None
+
+
+class WithoutFrames(logging.LoggerAdapter):  # type: ignore[type-arg]
+    """websockets' own logger without its DEBUG records: they print every frame, a hello's token among them."""
+
+    def isEnabledFor(self, level: int) -> bool:
+        return level > logging.DEBUG and self.logger.isEnabledFor(level)
+
+
+def websockets_logger(side: str) -> WithoutFrames:
+    """The logger to hand websockets for the "server" or "client" side: tokens never reach a log."""
+    return WithoutFrames(logging.getLogger(f"websockets.{side}"), {})

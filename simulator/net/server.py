@@ -88,13 +88,6 @@ _INTERNAL_ERROR = 1011
 """The websocket close code for a server that failed in a way it did not foresee."""
 
 
-class _WithoutFrames(logging.LoggerAdapter):  # type: ignore[type-arg]
-    """websockets' own logger without its DEBUG records: they print every frame, a hello's token among them."""
-
-    def isEnabledFor(self, level: int) -> bool:
-        return level > logging.DEBUG and self.logger.isEnabledFor(level)
-
-
 class ExerciseServer:
     """Serves one Session to remote participants, each authenticated by the token of their role.
 
@@ -153,7 +146,7 @@ class ExerciseServer:
             ping_interval=PING_SECONDS,
             ping_timeout=PING_SECONDS,
             close_timeout=CLOSE_SECONDS,
-            logger=_WithoutFrames(logging.getLogger("websockets.server"), {}),
+            logger=protocol.websockets_logger("server"),
         )
         self._port = int(self._server.sockets[0].getsockname()[1])
         self._clock_task = asyncio.get_running_loop().create_task(self._send_clock())
