@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import math
 import re
 
 _DURATION = re.compile(r"^(?:(?P<h>\d+(?:\.\d+)?)h)?(?:(?P<m>\d+(?:\.\d+)?)m)?(?:(?P<s>\d+(?:\.\d+)?)s)?$")
+
+
+MAX_DURATION = 30 * 86400
+"""The longest duration a scenario may use, in seconds (30 days): anything longer is a slip of the keyboard."""
 
 
 class DurationError(ValueError):
@@ -16,6 +21,9 @@ def parse_duration(value: object) -> float:
     if isinstance(value, bool):
         raise DurationError(f"{value!r} is not a duration; write e.g. 90s, 15m or 1h30m")
     if isinstance(value, (int, float)):
+        if not math.isfinite(value):
+            # YAML reads .inf and .nan as numbers; "write infs" would be no help.
+            raise DurationError("must be a finite duration such as 90s, 15m or 1h30m")
         if value == 0:
             return 0.0
         # A bare number is ambiguous (seconds? minutes?), so the unit is required.

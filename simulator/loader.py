@@ -13,16 +13,19 @@ import types
 import typing
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Union
+from typing import Any, Literal, Union
 
 import pydantic
 from pydantic import BaseModel
+from pydantic.fields import FieldInfo
 
 from simulator import safeyaml
 from simulator.diagnostics import MAX_PROBLEMS, Problem, ScenarioError
+from simulator.durations import parse_duration
 from simulator.schema import (
     CONDITION_KEYS,
     EFFECT_KEYS,
+    PARTIAL,
     SCHEMA_VERSION,
     AddEffect,
     AfterCondition,
@@ -46,8 +49,8 @@ from simulator.schema import (
 )
 
 MAX_BYTES = 16 * 1024 * 1024
-# Re-validations after pruning the nodes that failed, to check references in the rest of a broken file.
-# Each round climbs past required keys, so most files settle in two; deeper breakage stops here.
+# Re-validations after mending the nodes that failed, to check references in the rest of a broken file.
+# A round mends every error it is shown, so most files settle in two; deeper breakage stops here.
 PRUNE_ROUNDS = 5
 
 
@@ -128,14 +131,16 @@ def _validate(
         value = kind.root.model_validate(data)
     except pydantic.ValidationError as exc:
         # Only a broken file pays for this: its references are checked in what remains once the
-        # broken parts are cut away, so one run reports every problem.
+        # broken parts are mended or cut away, so one run reports every problem.
         errors = _schema_problems(exc, positions, text, kind.root, found)
-        _partial_references(data, positions, errors, kind.root, references, found)
-        raise found.error() from None
+        readable, findings = _partial_references(data, kind.root, errors, references)
+        for loc, message in findings:
+            found.add(*_where(positions, loc, key=_is_dict_key(loc, kind.root)), message)
+        raise found.error(readable) from None
     for finding in references(value):
         found.add(*_where(positions, finding.loc, key=_is_dict_key(finding.loc, kind.root)), finding.text)
     if found:
-        raise found.error()
+        raise found.error(Readable(value))
     return value
 
 
@@ -282,7 +287,7 @@ class _Found:
     def add(self, line: int, col: int, message: _Message) -> None:
         self.items.append((line, col, message))
 
-    def error(self) -> ScenarioError:
+    def error(self, readable: Readable | None = None) -> ScenarioFileError:
         items = sorted(self.items, key=lambda item: (item[0], item[1]))
         last_shown = (items[MAX_PROBLEMS - 1][0], items[MAX_PROBLEMS - 1][1]) if len(items) > MAX_PROBLEMS else None
         problems = []
@@ -293,7 +298,33 @@ class _Found:
             else:
                 text = message if isinstance(message, str) else message()
             problems.append(Problem(self.name, line, col, text))
-        return ScenarioError(problems)
+        return ScenarioFileError(problems, self, readable)
+
+    def every_problem(self) -> list[Problem]:
+        """Every problem with its text, in the order ScenarioError gives them."""
+        problems = [
+            Problem(self.name, line, col, message if isinstance(message, str) else message())
+            for line, col, message in self.items
+        ]
+        return sorted(problems, key=lambda p: (p.line, p.col, p.message))
+
+
+class ScenarioFileError(ScenarioError):
+    """The problems of a file that could be parsed: as ScenarioError (at most MAX_PROBLEMS shown), and more.
+
+    `every_problem()` lists them all, for tools (a terminal needs the cap, a JSON reader does not);
+    `readable` is what could be read despite them (None when nothing sensible could be).
+    """
+
+    def __init__(self, problems: list[Problem], found: _Found, readable: Readable | None) -> None:
+        super().__init__(problems)
+        self.total = len(problems)
+        self.readable = readable
+        self._found = found
+
+    def every_problem(self) -> list[Problem]:
+        """All the problems, none left out; texts past the first MAX_PROBLEMS are made now (a search each)."""
+        return self._found.every_problem()
 
 
 # --------------------------------------------------------------------------- schema errors
@@ -358,11 +389,7 @@ def _schema_problems_of(errors: list[_Error], positions: safeyaml.Pos, text: str
             continue
         if e.kind in ("condition", "effect"):
             add(*_union_tag_problem(e))
-        elif (
-            e.kind in ("value_error", "assertion_error")
-            and isinstance(e.raw.get("input"), dict)
-            and _models_in(e.target)
-        ):
+        elif _is_rule_error(e):
             loc, message, on_key = _validator_problem(e, positions)
             add(loc, message, key=on_key)
         elif e.kind == "invalid_key" or e.on_key:
@@ -466,7 +493,7 @@ def _advance(annotation: Any, part: Any) -> tuple[str, Any]:
         if len(members) == 1:
             return _advance(members[0], part)
         for member in members:
-            if any(getattr(meta, "tag", None) == part for meta in _metadata(member)):
+            if any(isinstance(meta, pydantic.Tag) and meta.tag == part for meta in _metadata(member)):
                 return "tag", _unwrap(member)
         for member in members:
             if part == _branch_label(member):
@@ -720,20 +747,13 @@ _EFFECT_MODELS = (SetEffect, AddEffect, ScheduleEffect, CancelEffect, EndEffect)
 # --------------------------------------------------------------------------- references in a broken file
 
 _PLACEHOLDER = "tabletop-placeholder"
-# Stand-ins for required top-level keys that are missing or broken, so the rest can still be
-# checked. Findings inside them are dropped, and ids they would define count as unknown-but-excused.
-_ROOT_PLACEHOLDERS: dict[type[BaseModel], dict[str, Any]] = {
-    Scenario: {
-        "schema": SCHEMA_VERSION,
-        "id": _PLACEHOLDER,
-        "title": _PLACEHOLDER,
-        "domain": "hybrid",
-        "duration": "1h",
-        "teams": [{"id": _PLACEHOLDER, "name": _PLACEHOLDER}],
-        "roles": [{"id": _PLACEHOLDER, "name": _PLACEHOLDER, "team": _PLACEHOLDER}],
-    },
-    ResponseScript: {},
-}
+"""The reserved id and text of a stand-in: findings that name it are about the stand-in, never reported."""
+_NO_STAND_IN = object()
+# Stand-ins the generic rules of `_stand_in` cannot make: the version has one accepted value.
+_STAND_IN_OVERRIDES: dict[tuple[type[BaseModel], str], Any] = {(Scenario, "schema"): SCHEMA_VERSION}
+# Models a stand-in may nest, tried shallowest first: a condition stand-in stays {decided: …}
+# rather than {all: [{any: […]}]}, and recursive unions end.
+_STAND_IN_DEPTHS = (1, 2, 3)
 # The kinds of id each top-level list or mapping of a scenario defines.
 _DEFINES = {
     "teams": ("team",),
@@ -742,7 +762,7 @@ _DEFINES = {
     "objectives": ("objective",),
     "injects": ("inject", "decision", "option"),
 }
-# A dangling-id finding is excused when the id may be defined in a part that was cut away.
+# A dangling-id finding is excused when the id may be defined in a part that was cut away or stood in for.
 _EXCUSED_BY = {
     "team": ("team",),
     "role": ("role",),
@@ -757,21 +777,35 @@ _EXCUSED_BY = {
 _CUT = object()
 
 
-@dataclasses.dataclass
-class _Cuts:
-    """The parts of a broken file cut away (in the file's own paths) and what they defined."""
+@dataclasses.dataclass(frozen=True)
+class _StandIn:
+    """A value put in place of a required one that is missing or broken, so its object can stay."""
 
-    paths: set[tuple[Any, ...]]
-    filled: set[str]  # top-level keys standing in for missing or broken ones
-    ids: dict[str, set[str]]  # kind → ids defined inside cut parts
-    whole: set[str]  # kinds whose every definition was cut away
+    value: Any
+
+
+_Edits = dict[tuple[Any, ...], Any]
+"""Path in the file's own data → _CUT or a _StandIn."""
+
+
+@dataclasses.dataclass
+class _Touched:
+    """The parts of a broken file cut away or stood in for (in the file's own paths), and what they defined."""
+
+    edits: _Edits
+    ids: dict[str, set[str]]  # kind → ids defined inside touched parts
+    whole: set[str]  # kinds whose every definition was touched
 
     def inside(self, loc: tuple[Any, ...]) -> bool:
-        if loc and loc[0] in self.filled:
-            return True
-        return any(loc[:n] in self.paths for n in range(1, len(loc) + 1))
+        return any(loc[:n] in self.edits for n in range(1, len(loc) + 1))
+
+    def near(self, loc: tuple[Any, ...]) -> bool:
+        """Whether an edit is at, inside or around a path."""
+        return any(path[: len(loc)] == loc or loc[: len(path)] == path for path in self.edits)
 
     def excuses(self, finding: _Finding) -> bool:
+        if finding.value == _PLACEHOLDER or any(self.near(path) for path in finding.depends):
+            return True
         for kind in _EXCUSED_BY.get(finding.kind, ()):
             if kind in self.whole:
                 return True
@@ -781,95 +815,207 @@ class _Cuts:
         return False
 
 
+@dataclasses.dataclass(frozen=True)
+class Readable:
+    """What could be read of a file with problems: its model (with stand-ins) and which parts came from the file."""
+
+    model: Any  # a Scenario or ResponseScript
+    edits: _Edits = dataclasses.field(default_factory=dict)
+    maps: dict[tuple[Any, ...], list[int]] = dataclasses.field(default_factory=dict)
+
+    def read(self, path: tuple[Any, ...]) -> bool:
+        """Whether the node at a path of the model came from the file: neither it nor what holds it was touched.
+
+        A list cut whole reads as empty in the model, and a stand-in is not the author's; parts cut
+        from inside it (a broken item) only leave it shorter.
+        """
+        loc = _original(path, self.maps)
+        return not any(loc[:n] in self.edits for n in range(1, len(loc) + 1))
+
+
 def _partial_references(
     data: dict[Any, Any],
-    positions: safeyaml.Pos,
-    errors: list[_Error],
     root: type[BaseModel],
+    errors: list[_Error],
     references: Callable[[Any], Iterator[_Finding]],
-    found: _Found,
-) -> None:
-    """Reference problems of a file that failed validation, found in what is left once its broken parts go.
+) -> tuple[Readable | None, list[tuple[tuple[Any, ...], _Message]]]:
+    """What can be read of a file that failed validation, and the reference problems found in it.
 
-    Each round cuts the innermost list item or mapping entry holding each error (climbing past
-    required keys, whose absence would only fail their parent) and validates again. Findings
-    inside cut parts, and dangling ids that a cut part may define, are not reported: fixing the
-    schema problem may fix them.
+    Each round mends what pydantic refused and validates again. A required value that is missing or
+    broken gets a stand-in that validates (so the object holding it, and the references inside it,
+    stay); anything else that failed is cut: an unknown key, an optional value, a list item, or an
+    object none of whose broken required values has a stand-in. Rules across fields are not enforced
+    in these rounds (their error is reported; they name no ids). Findings inside touched parts, and
+    dangling ids that a touched part may define, are not reported: fixing the schema problem may fix them.
     """
-    placeholders = _ROOT_PLACEHOLDERS[root]
-    paths: set[tuple[Any, ...]] = set()
+    edits: _Edits = {}
     maps: dict[tuple[Any, ...], list[int]] = {}
-    for _ in range(PRUNE_ROUNDS):
+    for round_ in range(PRUNE_ROUNDS):
         grew = False
         for e in errors:
-            target = _prune_target(e, root)
-            if not target:
-                return  # the top level itself is wrong: nothing sensible remains
-            original = _original(target, maps)
-            if original not in paths:
-                paths.add(original)
+            if _is_rule_error(e):
+                continue  # not enforced below: nothing to mend
+            repair = _repair(e, root)
+            if repair is None:
+                return None, []  # the top level itself is wrong: nothing sensible remains
+            original = _original(repair[0], maps)
+            if original not in edits:
+                edits[original] = repair[1]
                 grew = True
-        if not grew:
-            return
+        if round_ and not grew:
+            return None, []
         maps = {}
-        current = _without(data, _trie(paths), (), maps)
-        filled = {key for key in _required(root) if key not in current}
-        if not filled <= placeholders.keys():
-            return
-        current.update({key: placeholders[key] for key in filled})
+        current = _edited(data, _trie(edits), (), maps)
         try:
-            partial = root.model_validate(current)
+            partial = root.model_validate(current, context=PARTIAL)
         except pydantic.ValidationError as again:
             errors = _merge_union_branches([_classify(raw, root) for raw in again.errors(include_url=False)])
             continue
         break
     else:
-        return
-    cuts = _cuts(data, paths, filled, root)
+        return None, []
+    touched = _touched(data, edits, root)
+    found: list[tuple[tuple[Any, ...], _Message]] = []
+    # Findings share their sets of candidates; each set is redone once, not once per finding.
+    candidates: dict[tuple[int, str], tuple[Any, frozenset[str]]] = {}
     for finding in references(partial):
         loc = _original(finding.loc, maps)
-        if cuts.inside(loc) or cuts.excuses(finding):
+        moved = dataclasses.replace(finding, depends=tuple(_original(path, maps) for path in finding.depends))
+        if touched.inside(loc) or touched.excuses(moved):
             continue
-        if finding.kind and finding.kind != "option":
-            # An id defined in a cut part still exists; it may be the one meant.
-            extra = {i for kind in _EXCUSED_BY[finding.kind] for i in cuts.ids[kind]}
-            finding = dataclasses.replace(finding, known=frozenset(finding.known) | extra)
-        found.add(*_where(positions, loc, key=_is_dict_key(loc, root)), finding.text)
+        if finding.kind:
+            key = (id(finding.known), finding.kind)
+            if key not in candidates:
+                # A stand-in id is no candidate; an id defined in a touched part still exists, and may
+                # be the one meant.
+                extra = {i for kind in _EXCUSED_BY.get(finding.kind, ()) if kind != "option" for i in touched.ids[kind]}
+                candidates[key] = (finding.known, (frozenset(finding.known) | extra) - {_PLACEHOLDER})
+            finding = dataclasses.replace(finding, known=candidates[key][1])
+        found.append((loc, finding.text))
+    return Readable(partial, edits, maps), found
 
 
-def _prune_target(e: _Error, root: type[BaseModel]) -> tuple[Any, ...]:
-    """The path to cut for one error: its node, or the nearest ancestor that is not a required key."""
+def _is_rule_error(e: _Error) -> bool:
+    """Whether an error is a rule across the fields of one object (a model validator), not one field's."""
+    return (
+        e.kind in ("value_error", "assertion_error")
+        and isinstance(e.raw.get("input"), dict)
+        and bool(_models_in(e.target))
+    )
+
+
+def _repair(e: _Error, root: type[BaseModel]) -> tuple[tuple[Any, ...], Any] | None:
+    """The path to mend for one error and how: a stand-in for a required value, else a cut; None for the top level.
+
+    A required value without a stand-in climbs to the object holding it, since the object fails without it.
+    """
     path = e.data_loc
-    # A top-level key is never climbed past: the top level stays, with a stand-in if needed.
-    while len(path) > 1 and _required_key(path, root):
-        path = path[:-1]
-    return path
+    if e.kind == "extra_forbidden" and path:
+        return path, _CUT  # an unknown key: without it the object may well be whole
+    # The error knows the model that holds its last key; a path alone does not, when a condition or
+    # effect names two kinds ({state: …, all: …}) and the key is one kind's tag.
+    owners = _models_in(e.owner)
+    field = _field_named(owners, path[-1]) if owners and path else None
+    while path:
+        if field is None:
+            field = _field_at(path, root)
+        if field is None or not field[0].model_fields[field[1]].is_required():
+            return path, _CUT
+        stand_in = _field_stand_in(*field)
+        if stand_in is not _NO_STAND_IN:
+            return path, _StandIn(stand_in)
+        path, field = path[:-1], None
+    return None
 
 
-def _required_key(path: tuple[Any, ...], root: type[BaseModel]) -> bool:
+def _field_at(path: tuple[Any, ...], root: type[BaseModel]) -> tuple[type[BaseModel], str] | None:
+    """The model field a path ends at (by name or alias), or None for a list item, mapping entry or unknown key."""
     current: Any = root
     for part in path[:-1]:
         step, current = _advance(current, part)
         if step == "tag":  # a condition or effect's tag is also its first key
             _, current = _advance(current, part)
         if current is None:
-            return False
-    last = path[-1]
-    step, _ = _advance(current, last)
-    if step == "tag":  # the tag key of a condition or effect: without it, the whole node fails
-        return True
-    models = _models_in(current)
-    fields = [
-        f
-        for model in models
-        for name, f in model.model_fields.items()
-        if isinstance(last, str) and last in (name, f.alias)
-    ]
-    return bool(fields) and all(f.is_required() for f in fields)
+            return None
+    step, member = _advance(current, path[-1])
+    return _field_named(_models_in(member) if step == "tag" else _models_in(current), path[-1])
 
 
-def _required(root: type[BaseModel]) -> list[str]:
-    return [f.alias or name for name, f in root.model_fields.items() if f.is_required()]
+def _field_named(models: list[type[BaseModel]], key: Any) -> tuple[type[BaseModel], str] | None:
+    for model in models:
+        for name, field in model.model_fields.items():
+            if isinstance(key, str) and key in (name, field.alias):
+                return model, name
+    return None
+
+
+@functools.cache
+def _field_stand_in(model: type[BaseModel], name: str) -> Any:
+    """A value the field accepts, or _NO_STAND_IN. Shared between uses: never changed in place."""
+    field = model.model_fields[name]
+    annotation = _annotated(field)
+    value = _STAND_IN_OVERRIDES.get((model, field.alias or name), _NO_STAND_IN)
+    for depth in _STAND_IN_DEPTHS:
+        if value is not _NO_STAND_IN:
+            break
+        value = _stand_in(annotation, depth)
+    if value is _NO_STAND_IN:
+        return value
+    # Only a stand-in the schema accepts can keep its object; checked once per field.
+    try:
+        pydantic.TypeAdapter(annotation).validate_python(value, context=PARTIAL)
+    except pydantic.ValidationError:
+        return _NO_STAND_IN
+    return value
+
+
+def _annotated(field: FieldInfo) -> Any:
+    """A field's type with its constraints, as pydantic would check it."""
+    if not field.metadata:
+        return field.annotation
+    return typing.Annotated[(field.annotation, *field.metadata)]
+
+
+def _stand_in(annotation: Any, depth: int) -> Any:
+    """A neutral value of a type, nesting at most `depth` models, or _NO_STAND_IN."""
+    origin = typing.get_origin(annotation)
+    args = typing.get_args(annotation)
+    if origin is typing.Annotated:
+        if any(isinstance(m, pydantic.BeforeValidator) and m.func is parse_duration for m in args[1:]):
+            return "1s"  # with its unit, and longer than 0s wherever that is required
+        return _stand_in(args[0], depth)
+    if origin is Literal:
+        return args[0]
+    if origin in (Union, types.UnionType):
+        for member in args:
+            value = _stand_in(member, depth) if member is not type(None) else _NO_STAND_IN
+            if value is not _NO_STAND_IN:
+                return value
+        return _NO_STAND_IN
+    if origin is list:
+        item = _stand_in(args[0], depth)
+        return _NO_STAND_IN if item is _NO_STAND_IN else [item]  # one item, for lists that must not be empty
+    if origin is dict:
+        key, value = _stand_in(args[0], depth), _stand_in(args[1], depth)
+        return _NO_STAND_IN if _NO_STAND_IN in (key, value) else {key: value}
+    if annotation is str:
+        return _PLACEHOLDER  # a valid id and a valid text
+    if annotation in (float, int):
+        return annotation(0)
+    if annotation is bool:
+        return False
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel) and depth > 0:
+        out = {}
+        for name, field in annotation.model_fields.items():
+            if field.is_required():
+                value = _STAND_IN_OVERRIDES.get((annotation, field.alias or name), _NO_STAND_IN)
+                if value is _NO_STAND_IN:
+                    value = _stand_in(_annotated(field), depth - 1)
+                if value is _NO_STAND_IN:
+                    return value
+                out[field.alias or name] = value
+        return out
+    return _NO_STAND_IN
 
 
 def _original(loc: tuple[Any, ...], maps: dict[tuple[Any, ...], list[int]]) -> tuple[Any, ...]:
@@ -883,29 +1029,34 @@ def _original(loc: tuple[Any, ...], maps: dict[tuple[Any, ...], list[int]]) -> t
     return tuple(out)
 
 
-def _trie(paths: set[tuple[Any, ...]]) -> dict[Any, Any]:
+def _trie(edits: _Edits) -> dict[Any, Any]:
     trie: dict[Any, Any] = {}
-    for path in sorted(paths, key=len):
+    for path in sorted(edits, key=len):
         node = trie
         for part in path[:-1]:
             node = node.setdefault(part, {})
-            if node is _CUT:
-                break
+            if not isinstance(node, dict):
+                break  # a shorter edit already replaces this part
         else:
-            if isinstance(node, dict):
-                node[path[-1]] = _CUT
+            node[path[-1]] = edits[path]
     return trie
 
 
-def _without(node: Any, trie: dict[Any, Any], path: tuple[Any, ...], maps: dict[tuple[Any, ...], list[int]]) -> Any:
-    """A copy of the data without the cut paths; only nodes on a cut path are copied."""
+def _edited(node: Any, trie: dict[Any, Any], path: tuple[Any, ...], maps: dict[tuple[Any, ...], list[int]]) -> Any:
+    """A copy of the data with the edits made; only nodes on an edited path are copied."""
     if isinstance(node, dict):
         out = {}
         for key, value in node.items():
             sub = trie.get(key)
             if sub is _CUT:
                 continue
-            out[key] = _without(value, sub, path + (key,), maps) if sub else value
+            if isinstance(sub, _StandIn):
+                out[key] = sub.value
+            else:
+                out[key] = _edited(value, sub, path + (key,), maps) if sub else value
+        for key, sub in trie.items():
+            if isinstance(sub, _StandIn) and key not in node:  # a required key the file lacks
+                out[key] = sub.value
         return out
     if isinstance(node, list):
         items = []
@@ -914,7 +1065,10 @@ def _without(node: Any, trie: dict[Any, Any], path: tuple[Any, ...], maps: dict[
             sub = trie.get(index)
             if sub is _CUT:
                 continue
-            items.append(_without(value, sub, path + (index,), maps) if sub else value)
+            if isinstance(sub, _StandIn):
+                items.append(sub.value)
+            else:
+                items.append(_edited(value, sub, path + (index,), maps) if sub else value)
             kept.append(index)
         if len(kept) != len(node):
             maps[path] = kept
@@ -922,12 +1076,13 @@ def _without(node: Any, trie: dict[Any, Any], path: tuple[Any, ...], maps: dict[
     return node
 
 
-def _cuts(data: dict[Any, Any], paths: set[tuple[Any, ...]], filled: set[str], root: type[BaseModel]) -> _Cuts:
+def _touched(data: dict[Any, Any], edits: _Edits, root: type[BaseModel]) -> _Touched:
+    """The ids each edited part defined (a superset: an edit inside an object counts its id too)."""
     ids: dict[str, set[str]] = {kind: set() for kinds in _DEFINES.values() for kind in kinds}
-    whole = {kind for key in filled for kind in _DEFINES.get(key, ())}
+    whole: set[str] = set()
     if root is not Scenario:
-        return _Cuts(paths, filled, ids, whole)
-    for path in paths:
+        return _Touched(edits, ids, whole)
+    for path in edits:
         top = path[0]
         if top not in _DEFINES:
             continue
@@ -944,20 +1099,20 @@ def _cuts(data: dict[Any, Any], paths: set[tuple[Any, ...]], filled: set[str], r
             _add_id(ids[_DEFINES[top][0]], item)
             continue
         # An inject, its decision, that decision's options, or one option.
+        _add_id(ids["inject"], item)
         rest = path[2:]
-        if not rest:
-            _add_id(ids["inject"], item)
         decision = item.get("decision")
         if not isinstance(decision, dict) or (rest and rest[0] != "decision"):
             continue
         decision_id = decision.get("id")
-        if len(rest) <= 1:
+        if len(rest) <= 1 or rest[1] != "options":
             _add_id(ids["decision"], decision)
-            ids["option"].add(f"{decision_id}/*")
-        elif rest[1] == "options":
+            if len(rest) <= 1 or rest[1] == "id":
+                ids["option"].add(f"{decision_id}/*")
+        else:
             option = _at(decision, rest[1:3]) if len(rest) >= 3 else None
             ids["option"].add(f"{decision_id}/{option.get('id')}" if isinstance(option, dict) else f"{decision_id}/*")
-    return _Cuts(paths, filled, ids, whole)
+    return _Touched(edits, ids, whole)
 
 
 def _at(node: Any, path: tuple[Any, ...]) -> Any:
@@ -993,6 +1148,9 @@ class _Finding:
     value: str = ""
     known: frozenset[str] | set[str] = frozenset()
     decision: str = ""  # for an option: its decision
+    # Paths in the scenario the finding's truth rests on besides its own: when a broken file's
+    # check had to touch one of them, the finding may be an artefact of that and is not reported.
+    depends: tuple[tuple[Any, ...], ...] = ()
 
     @property
     def text(self) -> _Message:
@@ -1134,10 +1292,13 @@ def _reference_findings(scenario: Scenario) -> Iterator[_Finding]:
             yield _Finding(("hotwash", index, "id"), f"duplicate question id {question.id!r}")
         hotwash.add(question.id)
     if scenario.model is not None:
-        yield from _script_findings(scenario, scenario.model, ("model",))
+        yield from _script_findings(scenario, scenario.model, ("model",), in_scenario=True)
 
 
-def _script_findings(scenario: Scenario, script: Any, base: tuple[Any, ...] = ()) -> Iterator[_Finding]:
+def _script_findings(
+    scenario: Scenario, script: Any, base: tuple[Any, ...] = (), *, in_scenario: bool = False
+) -> Iterator[_Finding]:
+    """Dangling references of a response script; `in_scenario` when it is the scenario's own model answer."""
     actors = {t.id: "team" for t in scenario.teams} | {r.id: "role" for r in scenario.roles}
     roles = {r.id for r in scenario.roles}
     injects = {i.id for i in scenario.injects}
@@ -1151,6 +1312,8 @@ def _script_findings(scenario: Scenario, script: Any, base: tuple[Any, ...] = ()
         yield from refs.option(path + ("option",), decision_id, answer.option)
         if answer.by is not None and answer.by not in roles:
             yield _Finding(path + ("by",), kind="role", value=answer.by, known=roles)
+        elif answer.by is not None:
+            yield from _decider_findings(scenario, path + ("by",), decision_id, answer.by, refs, in_scenario)
     for index, message in enumerate(script.messages):
         path = base + ("messages", index)
         if message.from_ not in roles:
@@ -1158,6 +1321,31 @@ def _script_findings(scenario: Scenario, script: Any, base: tuple[Any, ...] = ()
         yield from refs.actors(path + ("to",), message.to)
         if message.after is not None:
             yield from refs.inject_or_decision(path + ("after",), message.after)
+
+
+def _decider_findings(
+    scenario: Scenario, path: tuple[Any, ...], decision_id: str, role: str, refs: _Refs, in_scenario: bool
+) -> Iterator[_Finding]:
+    """A scripted answer by a role the decision does not allow, which play would silently hand to another."""
+    inject, decision = scenario.decision(decision_id)
+    named = decision.by if decision.by is not None else inject.to
+    if any(actor != "all" and actor not in refs.known_actors for actor in named):
+        return  # who may decide is not known for sure; the unknown id has its own finding
+    allowed = scenario.resolve_roles(named)
+    if role in allowed:
+        return
+    who = f"only {_either(allowed)} may" if allowed else "no role may"
+    depends: tuple[tuple[Any, ...], ...] = ()
+    if in_scenario:
+        # Who may decide follows from the decision's `by` (or its inject's `to`) and the roles and teams.
+        index = next(n for n, i in enumerate(scenario.injects) if i is inject)
+        depends = (("injects", index, "decision", "by"), ("injects", index, "to"), ("roles",), ("teams",))
+    yield _Finding(path, f"role {role!r} may not take decision {decision_id!r} ({who})", depends=depends)
+
+
+def _either(ids: list[str]) -> str:
+    """ "a", "a or b", "a, b or c"."""
+    return ids[0] if len(ids) == 1 else ", ".join(ids[:-1]) + " or " + ids[-1]
 
 
 @dataclasses.dataclass
@@ -1230,9 +1418,13 @@ class _Refs:
                         if var not in self.variables:
                             yield _Finding(here + (field, var), kind="state variable", value=var, known=self.variables)
             if isinstance(effect, ScheduleEffect):
-                target = effect.schedule if isinstance(effect.schedule, str) else effect.schedule.inject
+                # At the id as written, also inside {inject: …, in: …}, like every other reference.
+                if isinstance(effect.schedule, str):
+                    target, at = effect.schedule, here + ("schedule",)
+                else:
+                    target, at = effect.schedule.inject, here + ("schedule", "inject")
                 if target not in self.injects:
-                    yield _Finding(here + ("schedule",), kind="inject", value=target, known=self.injects)
+                    yield _Finding(at, kind="inject", value=target, known=self.injects)
             cancel = getattr(effect, "cancel", None)
             if cancel is not None and cancel not in self.injects:
                 yield _Finding(here + ("cancel",), kind="inject", value=cancel, known=self.injects)

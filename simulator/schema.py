@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import re
 from datetime import datetime
 from functools import cached_property
@@ -19,15 +18,23 @@ from pydantic import (
     Strict,
     StringConstraints,
     Tag,
+    ValidationInfo,
     WithJsonSchema,
     model_validator,
 )
 
-from simulator.durations import parse_duration
+from simulator.durations import MAX_DURATION, format_duration, parse_duration
 
 SCHEMA_VERSION = "tabletop/1"
 
 DURATION_PATTERN = r"^(\d+(\.\d+)?h)?(\d+(\.\d+)?m)?(\d+(\.\d+)?s)?$"
+
+PARTIAL: dict[str, bool] = {"partial": True}
+"""Validation context under which rules across fields are skipped (checked by identity).
+
+The loader re-reads what remains of a broken file under it, to check the references of every object:
+such a rule names no ids, its own error is already reported, and enforcing it would cut the object.
+"""
 
 
 def _duration_shape(value: object) -> object:
@@ -41,30 +48,54 @@ def _duration_shape(value: object) -> object:
     return value
 
 
-def _finite_duration(value: float) -> float:
-    # "999…9h" with hundreds of digits reads as infinity, which no clock can reach.
-    if not math.isfinite(value):
-        raise ValueError("too long to be a duration (it reads as infinite)")
+def _bounded_duration(value: float) -> float:
+    # A scenario runs for hours or days: "99999999999999999h" (or 999…9h with hundreds of digits, which
+    # reads as infinite) is a slip, and an in-world clock that far past the start cannot even be shown.
+    if not value <= MAX_DURATION:
+        raise ValueError(f"must be at most {format_duration(MAX_DURATION)} ({MAX_DURATION // 86400} days)")
     return value
 
+
+def _positive_duration(value: float) -> float:
+    if value <= 0:
+        raise ValueError("must be longer than 0s")
+    return value
+
+
+_DURATION_DESCRIPTION = f'Scenario time such as "90s", "15m" or "1h30m", at most {format_duration(MAX_DURATION)}.'
 
 Duration = Annotated[
     float,
     # Before-validators run last-listed first: the shape check sees the raw value before parse_duration.
     BeforeValidator(parse_duration),
     BeforeValidator(_duration_shape),
-    AfterValidator(_finite_duration),
+    AfterValidator(_bounded_duration),
     WithJsonSchema(
         {
             "anyOf": [
                 {"type": "string", "pattern": DURATION_PATTERN, "examples": ["90s", "15m", "1h30m"]},
                 {"const": 0},
             ],
-            "description": 'Scenario time such as "90s", "15m" or "1h30m".',
+            "description": _DURATION_DESCRIPTION,
         }
     ),
 ]
 """Seconds of scenario time, written "90s", "15m" or "1h30m"."""
+
+PositiveDuration = Annotated[
+    Duration,
+    AfterValidator(_positive_duration),
+    WithJsonSchema(
+        {
+            # The lookahead asks for a digit other than 0 somewhere, which rules out "0s", "0h0m" and "".
+            "type": "string",
+            "pattern": "^(?=.*[1-9])" + DURATION_PATTERN[1:],
+            "examples": ["45m", "2h", "1h30m"],
+            "description": _DURATION_DESCRIPTION.replace("Scenario time", "A positive scenario time"),
+        }
+    ),
+]
+"""A duration longer than 0s."""
 
 Number = Annotated[float, Strict(), AllowInfNan(False)]
 """A finite number, written as a YAML number: a quoted "5", `1_000`, `.inf` or `.nan` is refused.
@@ -173,7 +204,9 @@ class StateCondition(Model):
     """True when the value equals this."""
 
     @model_validator(mode="after")
-    def _one_comparison(self) -> StateCondition:
+    def _one_comparison(self, info: ValidationInfo) -> StateCondition:
+        if info.context is PARTIAL:
+            return self
         given = [
             name for name in ("above", "below", "at_least", "at_most", "equals") if getattr(self, name) is not None
         ]
@@ -393,7 +426,9 @@ class StateVar(Model):
     """What the number means and where it comes from."""
 
     @model_validator(mode="after")
-    def _bounds(self) -> StateVar:
+    def _bounds(self, info: ValidationInfo) -> StateVar:
+        if info.context is PARTIAL:
+            return self
         if self.min is not None and self.max is not None and self.min > self.max:
             raise ValueError(f"min ({self.min:g}) is greater than max ({self.max:g})")
         for bound, ok in (
@@ -426,7 +461,9 @@ class Dynamic(Model):
     """The dynamic stops for good once this holds."""
 
     @model_validator(mode="after")
-    def _positive_interval(self) -> Dynamic:
+    def _positive_interval(self, info: ValidationInfo) -> Dynamic:
+        if info.context is PARTIAL:
+            return self
         if self.every <= 0:
             raise ValueError("every must be longer than 0s")
         return self
@@ -446,7 +483,9 @@ class Delay(Model):
     """Longest plausible delay."""
 
     @model_validator(mode="after")
-    def _ordered(self) -> Delay:
+    def _ordered(self, info: ValidationInfo) -> Delay:
+        if info.context is PARTIAL:
+            return self
         if not self.min <= self.mode <= self.max:
             raise ValueError("delay needs min <= mode <= max")
         return self
@@ -537,7 +576,9 @@ class Inject(Model):
     """Notes for controllers; never shown to players."""
 
     @model_validator(mode="after")
-    def _timing(self) -> Inject:
+    def _timing(self, info: ValidationInfo) -> Inject:
+        if info.context is PARTIAL:
+            return self
         if self.at is not None and self.when is not None:
             raise ValueError("give either `at` or `when`, not both")
         if self.delay and self.when is None:
@@ -612,7 +653,9 @@ class Expectation(Model):
         return "state"
 
     @model_validator(mode="after")
-    def _one_kind(self) -> Expectation:
+    def _one_kind(self, info: ValidationInfo) -> Expectation:
+        if info.context is PARTIAL:
+            return self
         kinds = [
             name
             for name in ("decision", "respond", "message_to_any", "message_to_all", "state")
@@ -643,7 +686,9 @@ class RatingThresholds(Model):
     """Performed with major challenges."""
 
     @model_validator(mode="after")
-    def _ordered(self) -> RatingThresholds:
+    def _ordered(self, info: ValidationInfo) -> RatingThresholds:
+        if info.context is PARTIAL:
+            return self
         if not self.P >= self.S >= self.M:
             raise ValueError("ratings need P >= S >= M")
         return self
@@ -700,7 +745,9 @@ class ScriptedMessage(Model):
     """…plus this delay."""
 
     @model_validator(mode="after")
-    def _timing(self) -> ScriptedMessage:
+    def _timing(self, info: ValidationInfo) -> ScriptedMessage:
+        if info.context is PARTIAL:
+            return self
         if (self.at is None) == (self.after is None):
             raise ValueError("a scripted message needs either `at` or `after`")
         return self
@@ -766,7 +813,7 @@ class Scenario(Model):
     """Main domain: maritime, cyber, cbrn, ct (counter-terrorism) or hybrid."""
     summary: str = ""
     """A paragraph for the trainer choosing a scenario."""
-    duration: Duration
+    duration: PositiveDuration
     """Scenario time the exercise lasts, e.g. 2h."""
     start: Annotated[datetime, BeforeValidator(_date_time_with_offset)] | None = None
     """In-world date and time at scenario time 0, with its UTC offset."""

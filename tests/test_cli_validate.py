@@ -96,7 +96,24 @@ def test_json_gives_one_entry_per_file_with_counts_and_errors(capsys, monkeypatc
                 "message": "duplicate key 'injects' (first defined at line 11); add these items to that list instead",
             },
         ],
-        "summary": None,
+        # Duplicate keys aside, the file reads as a whole: its summary counts everything.
+        "summary": {
+            "id": "duplicates",
+            "title": "Duplicate keys",
+            "domain": "maritime",
+            "duration_s": 3600.0,
+            "roles": 1,
+            "teams": 1,
+            "injects": 1,
+            "decisions": 0,
+            "options": 0,
+            "state_vars": 0,
+            "dynamics": 0,
+            "objectives": 0,
+            "expectations": 0,
+            "hotwash": 0,
+            "model_answer": False,
+        },
     }
     assert bom["ok"] is True
     assert (bom["summary"]["domain"], bom["summary"]["duration_s"], bom["summary"]["roles"]) == ("cbrn", 1800.0, 1)
@@ -134,6 +151,62 @@ def test_json_on_a_hostile_file_is_still_valid_json(capsys, monkeypatch):
         ("bad/binary.yaml", False, 1),
         ("bad/alias-bomb.yaml", False, 1),
     ]
+
+
+def test_json_summarises_what_could_be_read_of_a_broken_file(capsys, monkeypatch):
+    # wrong-type.yaml has `roles` as a mapping: that count is unknown (null); the rest was read.
+    _, out, _ = run(capsys, monkeypatch, "validate", "--json", "bad/wrong-type.yaml", "bad/missing-key.yaml")
+    wrong, missing = json.loads(out)
+    assert wrong["summary"] == {
+        "id": "wrong-types",
+        "title": "Wrong types",
+        "domain": "maritime",
+        "duration_s": 3600.0,
+        "roles": None,
+        "teams": 1,
+        "injects": 1,
+        "decisions": 0,
+        "options": 0,
+        "state_vars": 1,
+        "dynamics": 0,
+        "objectives": 0,
+        "expectations": 0,
+        "hotwash": 0,
+        "model_answer": False,
+    }
+    # A missing required key is null too, not the stand-in the check used in its place.
+    assert missing["summary"]["duration_s"] is None and missing["summary"]["id"] == "missing"
+
+
+def test_json_summary_is_null_when_nothing_could_be_read(capsys, monkeypatch):
+    _, out, _ = run(
+        capsys, monkeypatch, "validate", "--json", "bad/invalid-syntax.yaml", "bad/root-list.yaml", "bad/binary.yaml"
+    )
+    assert [entry["summary"] for entry in json.loads(out)] == [None, None, None]
+
+
+def test_json_lists_every_problem_and_the_terminal_the_first_100_then_a_note(capsys, monkeypatch):
+    _, out, _ = run(capsys, monkeypatch, "validate", "--json", "bad/too-many-problems.yaml")
+    (entry,) = json.loads(out)
+    messages = [e["message"] for e in entry["errors"]]
+    assert len(messages) == 150
+    assert [e["line"] for e in entry["errors"]] == list(range(9, 159))
+    assert not [m for m in messages if "not shown" in m]
+    assert entry["summary"]["id"] == "blob"
+    _, out, _ = run(capsys, monkeypatch, "validate", "bad/too-many-problems.yaml")
+    lines = out.splitlines()
+    assert len(lines) == 101
+    assert [line.split(": error: ")[1] for line in lines[:100]] == messages[:100]
+    # Not FILE:LINE:COL: the problems left out are all over the file, not at one place in it.
+    assert lines[100] == "bad/too-many-problems.yaml: note: 50 more problems not shown"
+
+
+def test_validate_help_documents_the_cap_and_the_json_summary(capsys):
+    with pytest.raises(SystemExit):
+        main(["validate", "--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert "at most 100 per file, then a line FILE: note: N more problems not shown" in help_text
+    assert "the summary is null when nothing could" in help_text
 
 
 @pytest.mark.parametrize("argv", [["validate"], ["validate", "--frobnicate", "x.yaml"], ["no-such-command"]])

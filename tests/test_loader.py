@@ -12,6 +12,7 @@ import pytest
 from simulator.cli import main
 from simulator.diagnostics import MAX_PROBLEMS, Problem, ScenarioError
 from simulator.loader import (
+    ScenarioFileError,
     load_bytes,
     load_file,
     load_response_bytes,
@@ -182,7 +183,7 @@ def test_schema_problems_duplicate_keys_and_dangling_references_come_out_in_one_
         f"s.yaml:{line_of(text, 'unit: metres')}:5: error: duplicate key 'unit' (first defined at line "
         f"{line_of(text, 'unit: metres') - 1})",
         f"s.yaml:{line_of(text, 'infrm')}:27: error: unknown objective 'infrm' (did you mean 'inform'?)",
-        f"s.yaml:{line_of(text, 'boom-reprt')}:25: error: unknown inject 'boom-reprt' (did you mean 'boom-report'?)",
+        f"s.yaml:{line_of(text, 'boom-reprt')}:34: error: unknown inject 'boom-reprt' (did you mean 'boom-report'?)",
     ]
 
 
@@ -198,8 +199,13 @@ SCHEMA_BREAKS = {
         "{id: port, name: Port Authority, knd: agency}",
     ),
     "bad enum in a late inject": ("    channel: sitrep\n", "    channel: telex\n"),
-    # Cuts an inject from the middle of the list: the findings after it must map back to their own lines.
-    "middle inject cut away": ("    channel: phone\n    title: Journalist", "    channel: fax\n    title: Journalist"),
+    # An item that cannot be an inject is cut (taking the place of a blank line, so no line moves): the
+    # findings in the injects after it must map back to their own lines.
+    "item cut from the injects": ("\ninjects:\n", "injects:\n  - press-call\n"),
+    "bad enum in a middle inject": (
+        "    channel: phone\n    title: Journalist",
+        "    channel: fax\n    title: Journalist",
+    ),
     "bad hot wash question": (
         "    text: What would you change in the port's spill plan?",
         "    txt: What would you change?",
@@ -240,7 +246,7 @@ def test_a_broken_file_reports_its_dangling_references_too(schema_break, referen
 @pytest.mark.parametrize(
     ("change", "not_reported"),
     [
-        # The inject has no channel, so it is cut away: the option scheduling it is not told it is unknown.
+        # The inject has no channel; it stays, with a stand-in: the option scheduling it still finds it.
         (
             (
                 "    to: [harbour-master]\n    channel: radio\n    title: Boom in place",
@@ -482,3 +488,247 @@ def test_the_response_file_example_in_the_guide_fits_the_tutorial_scenario_and_p
     out = capsys.readouterr().out
     assert status == 0
     assert "passengers-in-water" in out
+
+
+# --------------------------------------------------------------------------- every problem in one run
+
+# A schema problem in an object and a dangling reference in that same object: both come out in one
+# run, since the object is kept (a stand-in fills what is missing or broken) rather than cut away.
+SAME_OBJECT = {
+    "misspelt key, so a required key is missing": (
+        (
+            "    to: [env-officer]\n    channel: phone\n    title: Contractor",
+            "    to: [env-oficer]\n    chanel: phone\n    title: Contractor",
+        ),
+        (
+            "unknown key 'chanel' (did you mean 'channel'?)",
+            "unknown role or team 'env-oficer' (did you mean 'env-officer'?)",
+        ),
+    ),
+    "condition without its comparison": (
+        ("when: {state: oil_m3, above: 10}", "when: {state: oil_m4, abov: 10}"),
+        ("unknown key 'abov' (did you mean 'above'?)", "unknown state variable 'oil_m4' (did you mean 'oil_m3'?)"),
+    ),
+    "condition with two comparisons": (
+        ("when: {state: oil_m3, above: 10}", "when: {state: oil_m4, above: 10, below: 20}"),
+        ("a state condition needs exactly one of", "unknown state variable 'oil_m4' (did you mean 'oil_m3'?)"),
+    ),
+    "invalid value of a required key": (
+        (
+            "    to: [env-officer]\n    channel: phone\n    title: Contractor",
+            "    to: [env-oficer]\n    channel: fax\n    title: Contractor",
+        ),
+        ("channel: 'fax' is not one of:", "unknown role or team 'env-oficer' (did you mean 'env-officer'?)"),
+    ),
+    "rule across fields": (
+        ("    at: 15m\n", "    at: 15m\n    when: {delivered: hose-partd}\n"),
+        ("give either `at` or `when`, not both", "unknown inject 'hose-partd' (did you mean 'hose-parted'?)"),
+    ),
+    "decision without a prompt": (
+        (
+            "      prompt: How do you contain the spill?\n      by: [harbour-master]\n",
+            "      by: [harbour-mastr]\n",
+        ),
+        ("missing required key 'prompt'", "unknown role or team 'harbour-mastr' (did you mean 'harbour-master'?)"),
+    ),
+    "role without a name": (
+        ("    name: Coast guard duty officer\n    team: coastguard", "    team: coastgard"),
+        ("missing required key 'name'", "unknown team 'coastgard' (did you mean 'coastguard'?)"),
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(SAME_OBJECT))
+def test_a_schema_problem_does_not_hide_the_references_of_its_own_object(case):
+    change, wanted = SAME_OBJECT[case]
+    problems = problems_of(drill_with(change))
+    assert len(problems) == 2, problems
+    for message in wanted:
+        assert [p for p in problems if message in p], (message, problems)
+
+
+def test_an_option_without_its_label_still_has_its_effects_checked():
+    text = drill_with(
+        ("          label: Deploy the terminal's boom around the vessel\n", ""),
+        ("inject: boom-report", "inject: boom-reprt"),
+    )
+    assert [p.split(": error: ")[1] for p in problems_of(text)] == [
+        "missing required key 'label'",
+        "unknown inject 'boom-reprt' (did you mean 'boom-report'?)",
+    ]
+
+
+def test_a_misspelt_scheduled_inject_points_at_the_id_in_flow_and_block_form():
+    flow = drill_with(("inject: boom-report", "inject: boom-reprt"))
+    block = drill_with(
+        (
+            "- schedule: {inject: boom-report, in: 5m}",
+            "- schedule:\n                inject: boom-reprt\n                in: 5m",
+        )
+    )
+    unknown = "error: unknown inject 'boom-reprt' (did you mean 'boom-report'?)"
+    assert problems_of(flow) == [f"s.yaml:{line_of(flow, 'boom-reprt')}:34: {unknown}"]
+    assert problems_of(block) == [f"s.yaml:{line_of(block, 'boom-reprt')}:25: {unknown}"]
+    short = drill_with(("- schedule: slick-spreads", "- schedule: slick-spread"))
+    assert problems_of(short) == [
+        f"s.yaml:{line_of(short, 'slick-spread')}:21: error: unknown inject 'slick-spread' (did you mean 'slick-spreads'?)"
+    ]
+
+
+def test_nothing_is_reported_inside_a_stand_in():
+    # The stand-in recipient of `to: 5` is never called unknown, nor the two stand-in inject ids a
+    # duplicate; a reference to a broken id gets that id as its did-you-mean.
+    text = drill_with(
+        (
+            "    to: [env-officer]\n    channel: phone\n    title: Contractor",
+            "    to: 5\n    channel: phone\n    title: Contractor",
+        ),
+        ("  - id: boom-report\n", "  - id: boom report\n"),
+        ("  - id: sitrep\n", "  - id: [sitrep]\n"),
+    )
+    assert [p.split(": error: ")[1] for p in problems_of(text)] == [
+        "unknown inject 'boom-report' (did you mean 'boom report'?)",
+        "id: 'boom report' is not a valid id (letters, digits, '-', '_', '.'; starting with a letter or digit; "
+        "at most 64 characters)",
+        "to: expected a list, got 5",
+        "id: expected text, got a list",
+    ]
+
+
+def test_a_misspelt_id_next_to_a_broken_definition_keeps_its_did_you_mean():
+    # The team's name is broken, so its id is a candidate although the team was mended.
+    text = drill_with(
+        ("{id: coastguard, name: Police Coast Guard, kind: agency, nation: Singapore}", "{id: coastguard, name: 5}"),
+        ("    team: coastguard\n", "    team: coastgard\n"),
+    )
+    assert [p.split(": error: ")[1] for p in problems_of(text)] == [
+        'name: expected text, got 5 (write "5" in quotes to keep it as text)',
+        "unknown team 'coastgard' (did you mean 'coastguard'?)",
+    ]
+
+
+# --------------------------------------------------------------------------- who may decide
+
+
+def test_a_response_file_answer_by_a_role_the_decision_does_not_allow_is_an_error():
+    assert response_problems("decisions:\n  containment: {option: boom, by: env-officer}\n") == [
+        "r.yaml:2:35: error: role 'env-officer' may not take decision 'containment' (only harbour-master may)"
+    ]
+    # Both problems of one answer in one run: a misspelt key and a misspelt role.
+    assert response_problems("decisions:\n  containment: {optoin: boom, by: harbor-master}\n") == [
+        "r.yaml:2:17: error: unknown key 'optoin' (did you mean 'option'?)",
+        "r.yaml:2:35: error: unknown role 'harbor-master' (did you mean 'harbour-master'?)",
+    ]
+
+
+def test_a_model_answer_by_a_role_the_decision_does_not_allow_is_an_error():
+    text = drill_with(
+        ("      option: boom\n      delay: 3m\n", "      option: boom\n      by: env-officer\n      delay: 3m\n")
+    )
+    assert problems_of(text) == [
+        f"s.yaml:{line_of(text, 'by: env-officer')}:11: error: role 'env-officer' may not take decision "
+        "'containment' (only harbour-master may)"
+    ]
+
+
+def test_without_by_a_decision_is_for_its_injects_recipients_and_a_team_stands_for_its_roles():
+    def answer_by(by: str, changes: tuple[tuple[str, str], ...] = ()) -> list[str]:
+        model = ("      option: boom\n      delay: 3m\n", f"      option: boom\n      by: {by}\n      delay: 3m\n")
+        try:
+            load_text(drill_with(model, *changes), "s.yaml")
+        except ScenarioError as exc:
+            return [p.message for p in exc.problems]
+        return []
+
+    no_by = (("      by: [harbour-master]\n      deadline: 10m", "      deadline: 10m"),)
+    assert answer_by("env-officer", no_by) == []  # a recipient of the inject
+    assert answer_by("pcg-duty", no_by) == [
+        "role 'pcg-duty' may not take decision 'containment' (only harbour-master or env-officer may)"
+    ]
+    by_team = (("      by: [harbour-master]\n      deadline: 10m", "      by: [coastguard]\n      deadline: 10m"),)
+    assert answer_by("pcg-duty", by_team) == []
+    assert answer_by("env-officer", by_team) == [
+        "role 'env-officer' may not take decision 'containment' (only pcg-duty may)"
+    ]
+
+
+@pytest.mark.parametrize(
+    "break_",
+    [
+        # Who may decide is unknown while the decision's `by` is broken: only that is reported.
+        ("      by: [harbour-master]\n      deadline: 10m", "      by: [harbour-mastr]\n      deadline: 10m"),
+        ("      by: [harbour-master]\n      deadline: 10m", "      by: harbour-master, pcg-duty\n      deadline: 10m"),
+        ("      by: [harbour-master]\n      deadline: 10m", "      by: [7]\n      deadline: 10m"),
+        ("  - id: pcg-duty\n    name: Coast guard duty officer\n", "  - id: pcg-duty\n    name: [Coast guard]\n"),
+    ],
+)
+def test_a_broken_decision_by_or_role_list_is_not_second_guessed(break_):
+    model = ("      option: boom\n      delay: 3m\n", "      option: boom\n      by: pcg-duty\n      delay: 3m\n")
+    problems = problems_of(drill_with(break_, model))
+    assert problems
+    assert not [p for p in problems if "may not take" in p]
+
+
+# --------------------------------------------------------------------------- durations
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("duration: .inf", "duration: must be a finite duration such as 90s, 15m or 1h30m"),
+        ("duration: -.inf", "duration: must be a finite duration such as 90s, 15m or 1h30m"),
+        ("duration: .nan", "duration: must be a finite duration such as 90s, 15m or 1h30m"),
+        ("duration: 0s", "duration: must be longer than 0s"),
+        ("duration: 0", "duration: must be longer than 0s"),
+        ("duration: 0h0m", "duration: must be longer than 0s"),
+        ("duration: 99999999999999999h", "duration: must be at most 720h (30 days)"),
+        ("duration: 720h1s", "duration: must be at most 720h (30 days)"),
+        ("duration: 1" + "9" * 400 + "h", "duration: must be at most 720h (30 days)"),
+    ],
+)
+def test_a_scenario_duration_is_positive_finite_and_at_most_30_days(line, message):
+    assert problems_of(MINIMAL.replace("duration: 1h", line)) == [f"s.yaml:5:11: error: {message}"]
+
+
+def test_every_duration_is_finite_and_capped_but_may_be_0s():
+    inject = "injects: [{id: i, at: %s, from: C, to: [gold], channel: radio, title: T}]\n"
+    assert load_text(MINIMAL + inject % "0s", "s.yaml").scenario.injects[0].at == 0
+    assert load_text(MINIMAL.replace("1h", "720h") + inject % "720h", "s.yaml").scenario.duration == 720 * 3600
+    assert problems_of(MINIMAL + inject % ".nan") == [
+        "s.yaml:8:23: error: at: must be a finite duration such as 90s, 15m or 1h30m"
+    ]
+    assert problems_of(MINIMAL + inject % "721h") == ["s.yaml:8:23: error: at: must be at most 720h (30 days)"]
+
+
+# --------------------------------------------------------------------------- every problem, for tools
+
+
+def test_past_the_cap_every_problem_is_still_there_for_tools(monkeypatch):
+    blob = MINIMAL + "".join(f"junk{n}: {n}\n" for n in range(150))
+    with pytest.raises(ScenarioFileError) as caught:
+        load_text(blob, "s.yaml")
+    error = caught.value
+    assert error.total == 150
+    every = error.every_problem()
+    assert len(every) == 150
+    assert every[:MAX_PROBLEMS] == error.problems[:MAX_PROBLEMS]
+    assert every[-1] == Problem("s.yaml", 157, 1, every[-1].message)
+    assert every[-1].message.startswith("unknown key 'junk149'; expected one of: ")
+
+
+def test_what_could_be_read_of_a_broken_file_is_kept_with_its_stand_ins_marked():
+    text = drill_with(
+        ("title: Port drill — bunker spill at the container terminal\n", "# no title\n"),
+        ("    channel: sitrep\n", "    channel: telex\n"),
+        ("hotwash:\n", "hotwash: 5\nold_hotwash:\n"),
+    )
+    with pytest.raises(ScenarioFileError) as caught:
+        load_text(text, "s.yaml")
+    readable = caught.value.readable
+    assert readable is not None
+    scenario = readable.model
+    assert (len(scenario.injects), len(scenario.roles)) == (8, 3)
+    assert not readable.read(("title",))  # a stand-in
+    assert not readable.read(("hotwash",))  # cut whole
+    assert not readable.read(("injects", 7, "channel"))
+    assert readable.read(("injects",)) and readable.read(("injects", 7, "title")) and readable.read(("roles",))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 from pathlib import Path
 from typing import Any
 
@@ -233,3 +234,20 @@ def test_a_real_scenario_with_broken_parts_raises_only_scenario_errors(changes):
     except ScenarioError as exc:
         # Every problem is at a line of the file, even those found in what remained after cutting.
         assert all(p.line <= text.count("\n") + 1 for p in exc.problems)
+        assert exc.problems == sorted(exc.problems, key=lambda p: (p.line, p.col, p.message))
+        lines = text.splitlines()
+        for problem in exc.problems:
+            # A stand-in is never named, and a reference problem sits at the id it names, as written
+            # (so never at a key a stand-in filled in, which the file does not have).
+            assert "tabletop-placeholder" not in problem.message
+            named = REFERENCE.match(problem.message)
+            if named:
+                written = lines[problem.line - 1][problem.col - 1 :]
+                assert written.startswith(f'"{named["id"]}"'), (problem, written)
+
+
+# Reference problems, and the id each names.
+REFERENCE = re.compile(
+    r"(?:unknown (?:role or team|role|team|inject or decision|inject|decision|state variable|objective)"
+    r"|decision '[^']*' has no option|duplicate (?:[a-z]+ )?id|role) '(?P<id>[^'\\]*)'"
+)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Callable
 from typing import Any
 
 from simulator.bundled import resolve_scenario
-from simulator.diagnostics import MAX_PROBLEMS, ScenarioError
-from simulator.loader import load_file
+from simulator.diagnostics import MAX_PROBLEMS, Problem, ScenarioError
+from simulator.loader import ScenarioFileError, load_file
 from simulator.schema import Scenario
 
 
@@ -18,7 +19,10 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="check scenario files (exit 0 valid, 1 invalid)",
         description="Check scenario files against the schema and their own references. Every problem of a file "
         "is printed as FILE:LINE:COL: error: MESSAGE, in file order (at most "
-        f"{MAX_PROBLEMS} per file, then a line saying how many more).",
+        f"{MAX_PROBLEMS} per file, then a line FILE: note: N more problems not shown). With --json, each file's "
+        'entry lists every problem, none left out, and its "summary" counts what could be read: for a file with '
+        "errors a count is null when that part could not be read, and the summary is null when nothing could "
+        "(the file is unreadable, not YAML, or not a mapping).",
         epilog="exit status: 0 every file is valid, 1 a file has errors or cannot be read, 2 usage error",
     )
     parser.add_argument("paths", nargs="+", metavar="PATH", help="scenario files or bundled scenario names")
@@ -26,29 +30,62 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=run)
 
 
-def summary(scenario: Scenario) -> dict[str, Any]:
-    """Counts that describe a scenario at a glance."""
+def _everything(path: tuple[Any, ...]) -> bool:
+    return True
+
+
+def summary(scenario: Scenario, read: Callable[[tuple[Any, ...]], bool] = _everything) -> dict[str, Any]:
+    """Counts that describe a scenario at a glance; None for a part `read` says did not come from the file."""
+
+    def known(key: str | tuple[str, ...], value: Any) -> Any:
+        return value if read(key if isinstance(key, tuple) else (key,)) else None
+
+    options = sum(
+        len(inject.decision.options)
+        for index, inject in enumerate(scenario.injects)
+        if inject.decision is not None and read(("injects", index, "decision", "options"))
+    )
     return {
-        "id": scenario.id,
-        "title": scenario.title,
-        "domain": scenario.domain,
-        "duration_s": scenario.duration,
-        "roles": len(scenario.roles),
-        "teams": len(scenario.teams),
-        "injects": len(scenario.injects),
-        "decisions": len(scenario.decisions),
-        "options": sum(len(d.options) for d in scenario.decisions),
-        "state_vars": len(scenario.state),
-        "dynamics": len(scenario.dynamics),
-        "objectives": len(scenario.objectives),
-        "expectations": len(scenario.scoring.expectations),
-        "hotwash": len(scenario.hotwash),
-        "model_answer": scenario.model is not None,
+        "id": known("id", scenario.id),
+        "title": known("title", scenario.title),
+        "domain": known("domain", scenario.domain),
+        "duration_s": known("duration", scenario.duration),
+        "roles": known("roles", len(scenario.roles)),
+        "teams": known("teams", len(scenario.teams)),
+        "injects": known("injects", len(scenario.injects)),
+        "decisions": known("injects", len(scenario.decisions)),
+        "options": known("injects", options),
+        "state_vars": known("state", len(scenario.state)),
+        "dynamics": known("dynamics", len(scenario.dynamics)),
+        "objectives": known("objectives", len(scenario.objectives)),
+        "expectations": known(("scoring", "expectations"), len(scenario.scoring.expectations)),
+        "hotwash": known("hotwash", len(scenario.hotwash)),
+        "model_answer": known("model", scenario.model is not None),
     }
 
 
 def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
+def _printed(path: str, exc: ScenarioError) -> list[str]:
+    """The lines a terminal shows: the first MAX_PROBLEMS problems, then how many more, at no position."""
+    total = exc.total if isinstance(exc, ScenarioFileError) else len(exc.problems)
+    shown: list[Problem] = exc.problems[:MAX_PROBLEMS] if total > MAX_PROBLEMS else exc.problems
+    lines = [str(problem) for problem in shown]
+    if total > MAX_PROBLEMS:
+        rest = total - MAX_PROBLEMS
+        # Not FILE:LINE:COL: the rest are spread over the file, and an editor would jump to one of them.
+        lines.append(f"{path}: note: {rest:,} more {'problem' if rest == 1 else 'problems'} not shown")
+    return lines
+
+
+def _failed_entry(path: str, exc: ScenarioError) -> dict[str, Any]:
+    if not isinstance(exc, ScenarioFileError):
+        return {"file": path, "ok": False, "errors": [p.as_dict() for p in exc.problems], "summary": None}
+    readable = exc.readable
+    counts = summary(readable.model, readable.read) if readable and isinstance(readable.model, Scenario) else None
+    return {"file": path, "ok": False, "errors": [p.as_dict() for p in exc.every_problem()], "summary": counts}
 
 
 def run(args: argparse.Namespace) -> int:
@@ -61,10 +98,11 @@ def run(args: argparse.Namespace) -> int:
             loaded = load_file(path)
         except ScenarioError as exc:
             status = 1
-            entries.append({"file": path, "ok": False, "errors": [p.as_dict() for p in exc.problems], "summary": None})
-            if not args.json:
-                for problem in exc.problems:
-                    print(problem)
+            if args.json:
+                entries.append(_failed_entry(path, exc))
+            else:
+                for line in _printed(path, exc):
+                    print(line)
             continue
         info = summary(loaded.scenario)
         entries.append({"file": path, "ok": True, "errors": [], "summary": info})
