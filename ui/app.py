@@ -6,6 +6,8 @@ from collections.abc import Callable, Iterable
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.content import Content
+from textual.notifications import SeverityLevel
 from textual.screen import ModalScreen, Screen
 
 from simulator.commands import AnswerHotwash, CommandBase, EndExercise
@@ -13,11 +15,11 @@ from simulator.engine import CommandError
 from simulator.events import EventBase
 from simulator.session import Session
 from simulator.visibility import FACILITATOR, can_see
-from ui.dialogs import ConfirmDialog, HelpScreen, HotwashDialog, RolePicker
+from ui.dialogs import ConfirmDialog, Dialog, HelpScreen, HotwashDialog, RolePicker
 from ui.screens.debrief import DebriefScreen
 from ui.screens.facilitator import WIDE_FROM, FacilitatorScreen
 from ui.screens.participant import ParticipantScreen
-from ui.text import clock
+from ui.text import clock, markup_safe, one_line
 
 
 class TabletopApp(App):
@@ -35,6 +37,8 @@ class TabletopApp(App):
 
     TICK = 0.25
     """Seconds between clock redraws while live."""
+    DIALOG_TOAST = 3.0
+    """Longest a notification stays over a dialog: it sits over the dialog's fields, and the room is busy."""
 
     def __init__(self, session: Session, *, live: bool = True, welcome: str | None = None) -> None:
         super().__init__()
@@ -52,8 +56,11 @@ class TabletopApp(App):
         self.action_show(FACILITATOR)
         if self.session.resumed is not None:
             self.notify(self._resumed_notice(), title="Resumed", timeout=12, markup=False)
-        if self.welcome:
-            self.notify(self.welcome, title="Welcome", timeout=12, markup=False)
+        elif self.welcome or (self.live and not self.session.started):
+            # The first thing a trainer at a fresh exercise needs: nothing moves until the clock starts.
+            start = "" if self.session.started else "Press space to start the clock."
+            welcome = " ".join(part for part in (start, self.welcome) if part)
+            self.notify(welcome, title="Welcome", timeout=12, markup=False)
         if self.live:
             self.session.launch()
             self.set_interval(self.TICK, self.refresh_clock)
@@ -69,6 +76,25 @@ class TabletopApp(App):
 
     def on_unmount(self) -> None:
         self.session.close()
+
+    def format_title(self, title: str, sub_title: str) -> Content:
+        # The header of every screen; titles come from the scenario (and are cleaned where they are set
+        # too): an escape sequence in one would reach the terminal as it is.
+        return super().format_title(one_line(title), one_line(sub_title))
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        # Over a dialog a notification is short-lived: its fields and buttons are what the user is working in.
+        if isinstance(self.screen, ModalScreen):
+            timeout = min(timeout if timeout is not None else self.NOTIFICATION_TIMEOUT, self.DIALOG_TOAST)
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
 
     # ----------------------------------------------------------------- session
 
@@ -104,7 +130,8 @@ class TabletopApp(App):
         try:
             step()
         except CommandError as exc:
-            self.notify(str(exc), severity="error")
+            # A refusal can quote scenario text (ids, names): shown as written, never as markup.
+            self.notify(one_line(str(exc)), severity="error", markup=False)
             return False
         self.refresh_clock()
         return True
@@ -114,7 +141,7 @@ class TabletopApp(App):
         try:
             self.session.submit(actor, command)
         except CommandError as exc:
-            self.notify(str(exc), title="Not sent", severity="error")
+            self.notify(one_line(str(exc)), title="Not sent", severity="error", markup=False)
             return False
         return True
 
@@ -166,8 +193,11 @@ class TabletopApp(App):
         reasons = []
         if isinstance(screen, HotwashDialog) and screen.unsaved():
             reasons.append("Your hot wash answers are not recorded yet.")
-        if self.session.started and not self.session.ended:
+        status = self.session.status
+        if status == "running":
             reasons.append("The exercise is still running.")
+        elif status == "paused":
+            reasons.append("The exercise is paused, not ended.")
         if not reasons:
             self.exit()
             return
@@ -234,6 +264,12 @@ class TabletopApp(App):
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """The command palette: what the screen it was opened on can do, by name."""
+        if isinstance(screen, Dialog):
+            # Over a dialog, only the dialog's own buttons: ending the exercise or switching console from
+            # inside one would leave it stranded (and the keys do not offer it either).
+            for name, help_text, callback in screen.palette_commands():
+                yield SystemCommand(markup_safe(name), markup_safe(help_text), callback)
+            return
         yield from super().get_system_commands(screen)
         session = self.session
         if isinstance(screen, FacilitatorScreen):
@@ -268,13 +304,18 @@ class TabletopApp(App):
                     "Write the after-action report next to the log",
                     lambda fmt=fmt: screen.action_export(fmt),  # type: ignore[misc]
                 )
+            yield SystemCommand(
+                "Set rating", "Set the highlighted objective's rating, with a reason", screen.action_override
+            )
+            yield SystemCommand("Observation", "Record an evaluator observation", screen.action_observe)
         yield SystemCommand(
             "Exercise control", "Switch to the facilitator console", lambda: self.action_show(FACILITATOR)
         )
         for role in session.scenario.roles:
+            # The palette reads its entries as markup: role names are author text.
             yield SystemCommand(
-                f"Console: {role.name}",
-                f"Switch to the participant console of {role.name}",
+                markup_safe(f"Console: {role.name}"),
+                markup_safe(f"Switch to the participant console of {role.name}"),
                 lambda role=role.id: self.action_show(role),  # type: ignore[misc]
             )
         yield SystemCommand(

@@ -21,7 +21,7 @@ from simulator.events import (
     StateChanged,
 )
 from simulator.schema import Scenario
-from ui.text import clock, countdown, literal, names, number, one_line, option_label, reflow, who
+from ui.text import clean, clock, countdown, literal, names, number, one_line, option_label, reflow, who
 
 KIND_STYLE = {
     "inject_delivered": "bold cyan",
@@ -54,6 +54,15 @@ KIND_LABEL = {
 
 NAME = 24
 """Characters of a role or team name in a one-line summary; the detail view has them whole."""
+CONTINGENCY_MARK = "◆"
+"""Marks a contingency inject (one the scenario holds back for when play goes a certain way), in the
+feed and the MSEL: a symbol as well as a colour, so it reads without colour too."""
+CONTINGENCY_STYLE = "bold magenta"
+
+
+def is_contingency(event: EventBase) -> bool:
+    """Whether an event delivered a contingency inject."""
+    return isinstance(event, InjectDelivered) and event.category == "contingency"
 
 
 def _prompt(scenario: Scenario, decision: str) -> str:
@@ -81,7 +90,7 @@ def summary(event: EventBase, scenario: Scenario) -> str:
         return f"deadline lapsed, nobody decided: {one_line(_prompt(scenario, event.decision), 80)}"
     if isinstance(event, MessageSent):
         subject = f"[{one_line(event.subject, 30)}] " if event.subject else ""
-        sender, to = who(scenario, event.actor, NAME), names(scenario, event.to, NAME)
+        sender, to = who(scenario, event.actor, NAME), names(scenario, event.to, NAME, sender=event.actor)
         return f"{sender} → {to}: {subject}{one_line(event.text, 80)}"
     if isinstance(event, StateChanged):
         var = scenario.state.get(event.var)
@@ -113,16 +122,23 @@ def feed_line(event: EventBase, scenario: Scenario) -> Text:
     line = Text(no_wrap=True, overflow="ellipsis")
     line.append(clock(event.t), style="dim")
     line.append(" ")
-    line.append(f"{KIND_LABEL.get(event.type, event.type):<8}", style=KIND_STYLE.get(event.type, ""))
+    if is_contingency(event):
+        line.append(f"{'INJECT ' + CONTINGENCY_MARK:<8}", style=CONTINGENCY_STYLE)
+    else:
+        line.append(f"{KIND_LABEL.get(event.type, event.type):<8}", style=KIND_STYLE.get(event.type, ""))
     line.append(" ")
-    line.append(summary(event, scenario))
+    # Cleaned as a whole: most parts are cleaned already, but ids and causes come from the log too.
+    line.append(clean(summary(event, scenario)))
     return line
 
 
 def detail(event: EventBase, scenario: Scenario) -> Text:
     """The whole of an event for a detail view: every field a person reads, names whole, text literal."""
     text = Text()
-    text.append(f"{KIND_LABEL.get(event.type, event.type)}", style=KIND_STYLE.get(event.type, "bold") or "bold")
+    if is_contingency(event):
+        text.append(f"INJECT {CONTINGENCY_MARK} contingency", style=CONTINGENCY_STYLE)
+    else:
+        text.append(f"{KIND_LABEL.get(event.type, event.type)}", style=KIND_STYLE.get(event.type, "bold") or "bold")
     text.append(f"  {clock(event.t)}  ", style="dim")
     text.append(f"event {event.seq}\n", style="dim")
 
@@ -141,7 +157,8 @@ def detail(event: EventBase, scenario: Scenario) -> Text:
         field("Title", event.title)
         field("From", event.sender)
         field("To", names(scenario, event.to))
-        field("Channel", f"{event.channel} · {event.priority}" + (" · ad hoc" if event.adhoc else ""))
+        kind = " · ad hoc" if event.adhoc else f" · {CONTINGENCY_MARK} contingency" if is_contingency(event) else ""
+        field("Channel", f"{event.channel} · {event.priority}{kind}")
         if event.decision:
             field("Decision", _prompt(scenario, event.decision))
         body(event.body)
@@ -171,7 +188,7 @@ def detail(event: EventBase, scenario: Scenario) -> Text:
         text.append("The deadline lapsed without a decision.\n")
     elif isinstance(event, MessageSent):
         field("From", who(scenario, event.actor))
-        field("To", names(scenario, event.to))
+        field("To", names(scenario, event.to, sender=event.actor))
         if event.subject:
             field("Subject", event.subject)
         body(event.text, prose=False)
@@ -191,5 +208,42 @@ def detail(event: EventBase, scenario: Scenario) -> Text:
         body(event.answer, prose=False)
     else:
         text.append_text(literal(summary(event, scenario)))
+        text.append("\n")
+    return text
+
+
+def inject_detail(scenario: Scenario, inject_id: str, status: str, trigger: str = "") -> Text:
+    """A scripted inject whole, as the MSEL knows it: when and how it comes, to whom, what it says."""
+    inject = scenario.inject(inject_id)
+    text = Text()
+    if inject.category == "contingency":
+        text.append(f"{CONTINGENCY_MARK} CONTINGENCY INJECT", style=CONTINGENCY_STYLE)
+    else:
+        text.append(f"{inject.category.upper()} INJECT", style="bold cyan")
+    text.append(f"  {inject.id}  {status}\n", style="dim")
+
+    def field(label: str, value: str) -> None:
+        text.append(f"{label}: ", style="bold")
+        text.append_text(literal(value))
+        text.append("\n")
+
+    field("Title", inject.title)
+    field("Due", clock(inject.at) if inject.at is not None else trigger or "never (nothing delivers it)")
+    field("From", inject.from_)
+    field("To", names(scenario, scenario.resolve_roles(inject.to)))
+    field("Channel", f"{inject.channel} · {inject.priority}")
+    if inject.decision is not None:
+        field("Decision", inject.decision.prompt)
+    if inject.expected_action:
+        field("Expected action", one_line(inject.expected_action))
+    if inject.body:
+        text.append("\n")
+        text.append_text(literal(reflow(inject.body)))
+        text.append("\n")
+    for attachment in inject.attachments:
+        text.append("\n── Attachment: ", style="bold")
+        text.append_text(literal(attachment.name, "bold"))
+        text.append(" ──\n", style="bold")
+        text.append_text(literal(attachment.text.rstrip("\n")))
         text.append("\n")
     return text

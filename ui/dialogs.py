@@ -8,16 +8,21 @@ not those of the console underneath.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
 from textual.await_complete import AwaitComplete
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
 from textual.geometry import Size
 from textual.screen import ModalScreen
+from textual.strip import Strip
 from textual.widgets import (
     Button,
     Footer,
@@ -31,10 +36,11 @@ from textual.widgets import (
     Static,
     TextArea,
 )
+from textual.widgets._toggle_button import ToggleButton
 from textual.widgets.option_list import Option
 from textual.widgets.selection_list import Selection
 
-from simulator.commands import InjectAdHoc, Observe, SendMessage
+from simulator.commands import InjectAdHoc, Observe, OverrideRating, SendMessage
 from simulator.events import EventBase
 from simulator.schema import Scenario
 from simulator.session import Session
@@ -71,11 +77,39 @@ class SafeTextArea(TextArea):
 
 
 class Choice(RadioButton):
-    """A radio button whose label wraps: an option's end is often what tells it from the next one."""
+    """A radio button whose label wraps (an option's end is often what tells it from the next one) and
+    whose dot shows only when it is chosen (the stock one differs by colour alone)."""
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         # The base class is one line whatever the label; the label wraps under the app's CSS.
         return max(1, self.render().get_height(self.styles, width))
+
+    def render(self) -> Content:
+        self.BUTTON_INNER = "●" if self.value else " "
+        return super().render()
+
+
+class TickList(SelectionList[str]):
+    """A selection list whose boxes read without colour: `[✓]` ticked, `[ ]` not.
+
+    The stock box draws the same `▐X▌` either way and tells the two apart by colour alone.
+    """
+
+    def render_line(self, y: int) -> Strip:
+        line = super().render_line(y)
+        segments = list(line)
+        # The stock line is the box (three segments), a space, then the prompt; anything else is left be.
+        if len(segments) < 4 or segments[0].text != ToggleButton.BUTTON_LEFT:
+            return line
+        index = self.scroll_offset.y + y
+        ticked = self.get_option_at_index(index).value in self.selected
+        # The option's index rides on the box so a click on it toggles that entry, as in the stock list.
+        meta = Style(meta={"option": index})
+        base = (segments[3].style or Style()) + meta
+        mark = self.get_component_rich_style("selection-list--button-selected").color
+        tick = base + Style(color=mark, bold=True)
+        box = [Segment("[", base), Segment("✓" if ticked else " ", tick), Segment("]", base)]
+        return Strip(box + segments[3:], line.cell_length)
 
 
 def _area(area_id: str, text: str = "", classes: str = "") -> SafeTextArea:
@@ -159,6 +193,22 @@ class Dialog(ModalScreen):
     def action_submit(self) -> None:
         self.accept()
 
+    def palette_commands(self) -> list[tuple[str, str, Callable[[], object]]]:
+        """What the command palette offers over this dialog: its own buttons, never the console's actions."""
+        return [
+            (str(button.label), f"The dialog's “{button.label}” button", button.press)
+            for button in self.query(".dialog-buttons Button").results(Button)
+        ]
+
+    def ask_to_discard(self, what: str, why: str = "It has not been sent.", result: Any = None) -> None:
+        """Dismiss with `result` once the user confirms that `what` (typed, not sent) may go."""
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.dismiss(result)
+
+        self.app.push_screen(ConfirmDialog(f"Discard {what}?", why, ok="Discard"), confirmed)
+
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "cancel":
             event.stop()
@@ -231,9 +281,15 @@ class ConfirmDialog(Dialog):
 
 
 class DecisionDialog(Dialog):
-    """Choose an option, give a rationale, watch the deadline; confirm before sending."""
+    """Choose an option (arrows and space, or its number), give a rationale, watch the deadline;
+    confirm before sending. Leaving with a rationale typed asks first."""
 
-    BINDINGS = [submit_key("Decide")]
+    # Not priority bindings: typed in the rationale, a digit is text.
+    BINDINGS = [
+        submit_key("Decide"),
+        Binding("1", "choose(1)", "Option", key_display="1-9"),
+        *(Binding(str(n), f"choose({n})", show=False) for n in range(2, 10)),
+    ]
     OK = "Decide…"
 
     def __init__(self, session: Session, role: str, decision: str) -> None:
@@ -264,13 +320,32 @@ class DecisionDialog(Dialog):
         self.set_interval(0.5, self.refresh_countdown)
         self.query_one(RadioSet).focus()
 
+    def action_choose(self, n: int) -> None:
+        """Press option `n` (1-based), as a click on it would."""
+        choices = list(self.query(Choice))
+        if 0 < n <= len(choices):
+            choices[n - 1].value = True
+            self.query_one("#error", Label).update("")
+
+    def action_cancel(self) -> None:
+        if self.value("#rationale"):
+            self.ask_to_discard("this decision and its rationale")
+        else:
+            self.dismiss(None)
+
     def refresh_countdown(self) -> None:
         record = self.session.exercise.decisions.get(self.decision)
         label = self.query_one("#countdown", Label)
         if record is None or record.deadline is None:
             label.update(Text("No deadline", style="dim"))
         elif record.status != "open":
-            label.update(Text("This decision is closed.", style="bold red"))
+            if record.status == "timed_out":
+                closed = "The deadline lapsed: this decision is closed."
+            else:
+                closed = "This decision has been taken: it is closed."
+            label.update(Text(closed, style="bold red"))
+            # Nothing can be sent any more: the button says so rather than refusing after a confirmation.
+            self.query_one("#ok", Button).disabled = True
         else:
             left = record.deadline - self.session.scenario_time()
             style = "bold red" if left < 120 else "bold yellow"
@@ -279,6 +354,10 @@ class DecisionDialog(Dialog):
     def accept(self) -> None:
         pressed = self.query_one(RadioSet).pressed_button
         error = self.query_one("#error", Label)
+        record = self.session.exercise.decisions.get(self.decision)
+        if record is not None and record.status != "open":
+            error.update("This decision is closed; nothing was sent. Press esc to go back.")
+            return
         if pressed is None:
             error.update("Choose an option first.")
             self.query_one(RadioSet).focus()
@@ -318,27 +397,38 @@ def _recipients(scenario: Scenario, exclude: str | None = None) -> list[Selectio
 
 
 class ComposeDialog(Dialog):
-    """A role writes to other roles or teams."""
+    """A role writes to other roles or teams (a reply comes with its recipient and subject filled in)."""
 
     BINDINGS = [submit_key("Send")]
 
-    def __init__(self, scenario: Scenario, role: str) -> None:
+    def __init__(self, scenario: Scenario, role: str, to: list[str] | None = None, subject: str = "") -> None:
         super().__init__()
         self.scenario = scenario
         self.role = role
+        self.to = to or []
+        self.subject = subject
 
     def body(self) -> ComposeResult:
         yield Label(literal(f"Message from {self.scenario.role(self.role).name}", "bold"), classes="title")
         yield Label("To")
-        yield SelectionList(*_recipients(self.scenario, self.role), id="to")
-        yield SafeInput(placeholder="Subject (optional)", id="subject")
+        recipients = _recipients(self.scenario, self.role)
+        ticked = [Selection(c.prompt, c.value, c.value in self.to) for c in recipients]
+        yield TickList(*ticked, id="to")
+        yield SafeInput(clean(self.subject), placeholder="Subject (optional)", id="subject")
         yield Label("Message")
         yield _area("text")
         yield Label("", id="error", classes="error")
 
     def on_mount(self) -> None:
-        # The scrolling box could take focus itself; the recipients come first.
-        self.query_one("#to").focus()
+        # The scrolling box could take focus itself; the recipients come first, unless a reply has them.
+        recipients = self.query_one("#to", TickList)
+        if self.to:
+            # In view, so the reply shows whom it goes to even when the list is taller than its box.
+            ticked = [n for n in range(recipients.option_count) if recipients.get_option_at_index(n).value in self.to]
+            recipients.highlighted = ticked[0] if ticked else 0
+            self.query_one("#text").focus()
+        else:
+            recipients.focus()
 
     def accept(self) -> None:
         to = list(self.query_one("#to", SelectionList).selected)
@@ -352,6 +442,12 @@ class ComposeDialog(Dialog):
             return
         subject = self.value("#subject")
         self.dismiss(SendMessage(role=self.role, to=to, text=text, subject=subject))
+
+    def action_cancel(self) -> None:
+        if self.value("#text"):
+            self.ask_to_discard("this message")
+        else:
+            self.dismiss(None)
 
 
 class InjectDialog(Dialog):
@@ -367,7 +463,7 @@ class InjectDialog(Dialog):
     def body(self) -> ComposeResult:
         yield Label("Ad hoc inject", classes="title")
         yield Label("Recipients")
-        yield SelectionList(*_recipients(self.scenario), id="to")
+        yield TickList(*_recipients(self.scenario), id="to")
         with Horizontal(classes="row"):
             yield Select([(c, c) for c in CHANNELS], value="email", allow_blank=False, id="channel")
             yield Select([(p, p) for p in PRIORITIES], value="normal", allow_blank=False, id="priority")
@@ -401,6 +497,12 @@ class InjectDialog(Dialog):
                 sender=self.value("#sender") or "Exercise control",
             )
         )
+
+    def action_cancel(self) -> None:
+        if self.value("#title") or self.value("#body"):
+            self.ask_to_discard("this inject")
+        else:
+            self.dismiss(None)
 
 
 class ObserveDialog(Dialog):
@@ -452,6 +554,90 @@ class ObserveDialog(Dialog):
                 kind=self.query_one("#kind", Select).value,  # type: ignore[arg-type]
             )
         )
+
+    def action_cancel(self) -> None:
+        if self.value("#text"):
+            self.ask_to_discard("this observation", "It has not been recorded.")
+        else:
+            self.dismiss(None)
+
+
+RATING_STYLE = {"P": "bold green", "S": "bold cyan", "M": "bold yellow", "U": "bold red"}
+RATING_WORDS = {
+    "P": "Performed without challenges",
+    "S": "Performed with some challenges",
+    "M": "Performed with major challenges",
+    "U": "Unable to be performed",
+}
+
+
+class OverrideDialog(Dialog):
+    """An evaluator sets an objective's rating, with the reason; the automatic rating stays on record.
+
+    p, s, m and u pick a rating (outside the reason, where they are text); leaving with a reason
+    typed asks first.
+    """
+
+    BINDINGS = [submit_key("Set rating")] + [
+        Binding(letter.lower(), f"rate('{letter}')", RATING_WORDS[letter], show=False) for letter in RATING_WORDS
+    ]
+    OK = "Set rating"
+
+    def __init__(self, objective: str, text: str, auto: str | None, current: str | None, points: str) -> None:
+        super().__init__()
+        self.objective = objective
+        self.text = text
+        self.auto = auto
+        self.current = current
+        self.points = points
+
+    def body(self) -> ComposeResult:
+        yield Label(literal(f"Rating: {one_line(self.text)}", "bold"), classes="title")
+        scored = Text("Automatic: ", style="dim")
+        if self.auto is None:
+            scored.append("— not exercised", style="dim")
+        else:
+            scored.append(f"{self.auto} · {RATING_WORDS[self.auto]}", style=RATING_STYLE[self.auto])
+        scored.append(f"  ({self.points} points)", style="dim")
+        yield Label(scored, id="automatic")
+        yield Label("Rating (p, s, m or u)")
+        with RadioSet(id="rating"):
+            for letter, words in RATING_WORDS.items():
+                label = Text(f"{letter} ", style=RATING_STYLE[letter])
+                label.append(words)
+                yield Choice(label, name=letter, value=letter == self.current)
+        yield Label("Reason (required: it goes in the report beside both ratings)")
+        yield _area("reason")
+        yield Label("", id="error", classes="error")
+
+    def on_mount(self) -> None:
+        self.query_one(RadioSet).focus()
+
+    def action_rate(self, letter: str) -> None:
+        for choice in self.query(Choice):
+            if choice.name == letter:
+                choice.value = True
+        self.query_one("#error", Label).update("")
+
+    def action_cancel(self) -> None:
+        if self.value("#reason"):
+            self.ask_to_discard("this rating and its reason", "The rating has not been set.")
+        else:
+            self.dismiss(None)
+
+    def accept(self) -> None:
+        pressed = self.query_one(RadioSet).pressed_button
+        error = self.query_one("#error", Label)
+        if pressed is None or pressed.name is None:
+            error.update("Choose a rating first.")
+            self.query_one(RadioSet).focus()
+            return
+        reason = self.value("#reason")
+        if not reason:
+            error.update("Give the reason for this rating.")
+            self.query_one("#reason").focus()
+            return
+        self.dismiss(OverrideRating(objective=self.objective, rating=pressed.name, reason=reason))  # type: ignore[arg-type]
 
 
 class PickDialog(Dialog):
@@ -588,24 +774,32 @@ class HotwashDialog(Dialog):
         )
 
 
-class EventDialog(Dialog):
-    """One event of the feed, whole: every field, names in full, text as written."""
+class DetailDialog(Dialog):
+    """Something whole, in a scrolling box: every field, names in full, text as written."""
 
     OK = None
     CANCEL = "Close"
     BOX = "wide"
     BINDINGS = [Binding("escape,enter,q", "cancel", "Close")]
 
-    def __init__(self, event: EventBase, scenario: Scenario) -> None:
+    def __init__(self, text: Text) -> None:
         super().__init__()
-        self.event = event
-        self.scenario = scenario
+        self.text = text
 
     def body(self) -> ComposeResult:
-        yield Static(detail(self.event, self.scenario), id="event-detail")
+        yield Static(self.text, id="event-detail")
 
     def on_mount(self) -> None:
         self.query_one("#cancel").focus()
+
+
+class EventDialog(DetailDialog):
+    """One event of the feed (or of a role's own actions), whole."""
+
+    def __init__(self, event: EventBase, scenario: Scenario) -> None:
+        super().__init__(detail(event, scenario))
+        self.event = event
+        self.scenario = scenario
 
 
 HELP = [
@@ -622,21 +816,28 @@ HELP = [
     ("i", "send an ad hoc inject"),
     ("o", "record an observation"),
     ("f", "filter the feed by role or team"),
-    ("↑ ↓ enter", "in the feed: highlight an event and see it whole"),
+    ("↑ ↓ enter", "in the feed or the MSEL: highlight a line and see it whole"),
     ("w", "on a narrow screen: the world state, decisions and messages instead of the MSEL and feed"),
     ("s", "hide or show STATE lines from the world's dynamics"),
     ("e", "end the exercise, hot wash, debrief"),
     ("Participant", ""),
-    ("↑ ↓ enter", "read the inbox"),
+    ("↑ ↓ enter", "read the inbox; in my actions: see a line whole"),
     ("c", "filter the inbox by channel"),
-    ("d", "decide on the open item"),
+    ("d", "decide on the open item (or the oldest open decision)"),
     ("m", "message other roles"),
+    ("R", "reply to the open item's sender, when that is a role"),
     ("1 2 3", "inbox, situation, my actions"),
     ("w", "answer the hot wash (once the exercise has ended)"),
+    ("Debrief", ""),
+    ("↑ ↓", "highlight an objective"),
+    ("enter / s", "set the highlighted objective's rating, with a reason (the automatic one is kept)"),
+    ("o", "record an observation"),
+    ("h m j", "export the after-action report: HTML, Markdown, JSON (next to the log)"),
+    ("esc", "back to the console"),
     ("Dialogs", ""),
     ("ctrl+s", "send, record or decide: the dialog's main button, from any field"),
-    ("tab", "next field; esc cancels"),
-    ("1-9", "in a list to pick from: that entry"),
+    ("tab", "next field; esc cancels (asking first if you typed something)"),
+    ("1-9", "in a list to pick from, and in the decision form: that entry"),
 ]
 
 

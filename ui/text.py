@@ -6,6 +6,7 @@ import re
 from datetime import datetime, timedelta
 
 from rich.text import Text
+from textual.markup import escape
 
 from simulator.safetext import clean
 from simulator.schema import Scenario
@@ -16,6 +17,7 @@ __all__ = [
     "countdown",
     "in_world",
     "literal",
+    "markup_safe",
     "names",
     "number",
     "one_line",
@@ -67,9 +69,15 @@ def who(scenario: Scenario, actor: str, limit: int = 0) -> str:
     return short(name, limit) if limit else one_line(name)
 
 
-def names(scenario: Scenario, ids: list[str], limit: int = 0) -> str:
-    """Recipients by name, "everyone" when they are every role; each name cut at `limit`."""
-    if len(ids) == len(scenario.roles) > 1 and set(ids) == {r.id for r in scenario.roles}:
+def names(scenario: Scenario, ids: list[str], limit: int = 0, sender: str | None = None) -> str:
+    """Recipients by name, "everyone" when they are every role; each name cut at `limit`.
+
+    A message to everyone reaches every role but its `sender`, so with the sender given, every
+    other role is "everyone" too (not a list of six names).
+    """
+    everyone = {r.id for r in scenario.roles}
+    reached = set(ids) | ({sender} if sender in everyone else set())
+    if len(ids) > 1 and reached == everyone:
         return "everyone"
     return ", ".join(who(scenario, i, limit) for i in ids)
 
@@ -77,6 +85,12 @@ def names(scenario: Scenario, ids: list[str], limit: int = 0) -> str:
 def literal(text: str, style: str = "") -> Text:
     """A Rich Text that shows `text` exactly as written: markup is never interpreted."""
     return Text(clean(text), style=style)
+
+
+def markup_safe(text: str) -> str:
+    """Author text for a place that reads Textual markup (command palette entries): cleaned, on one
+    line, its square brackets escaped so `[bold red]` shows as typed."""
+    return escape(one_line(text))
 
 
 def clock(seconds: float) -> str:

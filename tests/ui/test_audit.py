@@ -271,6 +271,8 @@ async def test_the_demo_first_inject_keeps_its_record_lines_and_its_attachment_a
         app.action_show(first.to[0])
         await pilot.pause()
         shown = app.screen.query_one("#detail-body").render().plain  # type: ignore[attr-defined]
+        # Attachments sit in their own box below the body, unwrapped.
+        attached = app.screen.query_one("#detail-attachments").render().plain  # type: ignore[attr-defined]
     records = [line for line in first.body.splitlines() if ":" in line[:20] and line.strip()]
     assert records  # the alert is one field a line
     lines = shown.splitlines()
@@ -278,7 +280,7 @@ async def test_the_demo_first_inject_keeps_its_record_lines_and_its_attachment_a
         assert record.rstrip() in lines, record
     for attachment in first.attachments:
         for line in attachment["text"].splitlines():
-            assert line in lines, line
+            assert line in attached.splitlines(), line
 
 
 # ----------------------------------------------------------------- 7. after the end

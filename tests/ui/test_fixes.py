@@ -296,4 +296,4 @@ async def test_readable_decisions_msel_and_feed(make_app):
 
         app.action_show("harbour-master")
         await pilot.pause()
-        assert "chose “Deploy the terminal's boom" in str(app.screen.query_one("#detail-body").render())
+        assert "chose “Deploy the terminal's boom" in str(app.screen.query_one("#detail-status").render())

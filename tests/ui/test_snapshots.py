@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from simulator.commands import Decide, EndExercise, SendMessage
+from simulator.events import InjectDelivered
+from simulator.loader import load_file
+from simulator.session import ManualClock, Session
+from ui.app import TabletopApp
+
+MARITIME = Path(__file__).resolve().parent.parent.parent / "scenarios" / "maritime-bintan.yaml"
 
 SIZES = [(80, 24), (160, 50)]
 
@@ -72,6 +80,7 @@ DIALOGS = [
     ("end-confirm", "facilitator", ["e"]),
     ("hotwash", "facilitator", ["e", "y"]),
     ("after-the-end", "facilitator", ["e", "y", "escape"]),
+    ("quit-confirm", "facilitator", ["ctrl+q"]),
 ]
 
 
@@ -94,6 +103,80 @@ def test_participant_in_the_light_theme(snap_compare, make_app):
     async def show(pilot):
         app.theme = "textual-light"
         app.action_show("harbour-master")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(160, 50), run_before=show)
+
+
+def ended(make_app):
+    app, session = started(make_app, minutes=8)
+    session.submit("harbour-master", Decide(role="harbour-master", decision="containment", option="boom"))
+    session.submit("facilitator", EndExercise())
+    return app, session
+
+
+@pytest.mark.parametrize("size", [(80, 24), (100, 32)], ids=["80x24", "100x32"])
+def test_rating_override_dialog(snap_compare, make_app, size):
+    app, _ = ended(make_app)
+
+    async def show(pilot):
+        app.show_debrief()
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=size, run_before=show, press=["enter"])
+
+
+def test_debrief_in_the_light_theme(snap_compare, make_app):
+    app, _ = ended(make_app)
+
+    async def show(pilot):
+        app.theme = "textual-light"
+        app.show_debrief()
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(160, 50), run_before=show)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (100, 32)], ids=["80x24", "100x32"])
+def test_participant_hot_wash(snap_compare, make_app, size):
+    app, _ = ended(make_app)
+
+    async def show(pilot):
+        app.action_show("env-officer")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=size, run_before=show, press=["w"])
+
+
+def test_decision_dialog_once_the_deadline_lapses(snap_compare, make_app):
+    """The form left open past the deadline says the decision is closed."""
+    app, session, clock = make_app(started=True)
+
+    async def lapse(pilot):
+        app.action_show("harbour-master")
+        await pilot.pause()
+        await pilot.press("d")
+        await pilot.pause()
+        clock.step(11)  # the containment deadline is 10 minutes in
+        session.tick()
+        app.screen.refresh_countdown()
+        await pilot.press("ctrl+s")  # refused in the form itself
+        await pilot.pause()
+        app.clear_notifications()  # "1 new in the inbox" would go at a wall-clock moment
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=lapse)
+
+
+def test_participant_reading_an_inject_with_an_attachment(snap_compare):
+    """An attachment keeps its columns below the body, which wraps."""
+    session = Session(load_file(MARITIME), clock=ManualClock(), wall=lambda: 1_777_000_000.0, pace=60.0)
+    session.start()
+    first = next(e for e in session.exercise.events if isinstance(e, InjectDelivered) and e.attachments)
+    app = TabletopApp(session, live=False)
+
+    async def show(pilot):
+        app.action_show(first.to[0])
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=(160, 50), run_before=show)

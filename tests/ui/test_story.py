@@ -52,7 +52,7 @@ async def test_facilitator_starts_and_the_harbour_master_decides_with_a_rational
         assert record.status == "made" and record.option == "boom"
         made = [e for e in session.exercise.events if e.type == "decision_made"]
         assert made[0].rationale == "on site now"
-        assert "Decided: You chose" in str(app.screen.query_one("#detail-body").render())
+        assert "Decided: You chose" in str(app.screen.query_one("#detail-status").render())
 
         # The world reacts: the boom goes in; the state board of the role shows it.
         assert any(isinstance(e, StateChanged) and e.var == "boom_m" for e in session.exercise.events)

@@ -13,18 +13,15 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, DataTable, Footer, Header, Static
 
+from simulator.commands import Observe, OverrideRating
 from simulator.diagnostics import ScenarioError
 from simulator.session import Session
 from simulator.store import LogError
+from simulator.visibility import FACILITATOR
+from ui.dialogs import RATING_STYLE, RATING_WORDS, ObserveDialog, OverrideDialog
 from ui.text import literal, one_line
 
-RATING_STYLE = {"P": "bold green", "S": "bold cyan", "M": "bold yellow", "U": "bold red"}
-RATING_WORDS = {
-    "P": "Performed without challenges",
-    "S": "Performed with some challenges",
-    "M": "Performed with major challenges",
-    "U": "Unable to be performed",
-}
+__all__ = ["RATING_STYLE", "RATING_WORDS", "DebriefScreen", "export", "scorecard"]
 
 
 def scorecard(session: Session) -> Any | None:
@@ -50,12 +47,17 @@ def export(log: Path, fmt: str, out: Path) -> Path:
 
 
 class DebriefScreen(Screen):
-    """After the exercise: how each objective went and why."""
+    """After the exercise: how each objective went and why; evaluators set ratings and add observations."""
 
+    # Enter on a row is the table's own (RowSelected, below); s does the same from anywhere on the screen.
+    # o is the note here as on the facilitator console: the key an evaluator already knows.
     BINDINGS = [
-        Binding("M", "export('md')", "Markdown"),
-        Binding("H", "export('html')", "HTML"),
-        Binding("J", "export('json')", "JSON"),
+        Binding("s", "override", "Set rating", tooltip="Set the highlighted objective's rating, with a reason"),
+        Binding("o", "observe", "Note", tooltip="Record an evaluator observation"),
+        # Either case: the footer shows the lower one, the upper one is what the keys were at first.
+        Binding("m,M", "export('md')", "Markdown", key_display="m"),
+        Binding("h,H", "export('html')", "HTML", key_display="h"),
+        Binding("j,J", "export('json')", "JSON", key_display="j"),
         Binding("escape", "back", "Back"),
     ]
 
@@ -81,12 +83,26 @@ class DebriefScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.title = self.session.scenario.title
+        # Cleaned here as well as in the app's header: the title is author text.
+        self.title = one_line(self.session.scenario.title)
         self.sub_title = "Debrief"
         self._fill(self.app.size.width)
+        self.query_one("#objectives", DataTable).focus()
 
     def on_resize(self, event: events.Resize) -> None:
         self._fill(event.size.width)
+
+    def rescore(self) -> None:
+        """Score the log again (after a rating or an observation) and redraw, keeping the highlighted row."""
+        table = self.query_one("#objectives", DataTable)
+        row = table.cursor_row
+        self.card = scorecard(self.session)
+        self._widths = None
+        self._fill(self.app.size.width)
+        if 0 <= row < table.row_count:
+            table.move_cursor(row=row, animate=False)
+        self.query_one("#debrief-headline", Static).update(self._headline())
+        self.query_one("#findings-body", Static).update(self._findings())
 
     def _fill(self, width: int) -> None:
         """The objectives table at a width: the ratings first and short, the texts wrapping in what is left."""
@@ -108,7 +124,8 @@ class DebriefScreen(Screen):
         if self.card is None:
             return
         for item in self.card.objectives:
-            overridden = item.rating != item.auto_rating
+            # Marked whenever an evaluator set it, even to the rating the scoring gave.
+            overridden = item.override_seq is not None
             table.add_row(
                 _rating(item.rating, short=True, mark="*" if overridden else ""),
                 _rating(item.auto_rating, short=True),
@@ -167,7 +184,23 @@ class DebriefScreen(Screen):
                     text.append("  ")
                     text.append_text(literal(finding.capability, "dim"))
                 text.append("\n")
+        self._evaluator_ratings(text)
         return text
+
+    def _evaluator_ratings(self, text: Text) -> None:
+        rated = [o for o in self.card.objectives if o.override_seq is not None] if self.card is not None else []
+        if not rated:
+            return
+        text.append("\nRatings set by an evaluator\n", style="bold underline")
+        for item in rated:
+            text.append_text(_rating(item.rating, short=True, mark="*"))
+            text.append(" (scored ")
+            text.append_text(_rating(item.auto_rating, short=True))
+            text.append(") ")
+            text.append_text(literal(one_line(item.text, 60), "bold"))
+            text.append(" — ")
+            text.append_text(literal(one_line(item.override_reason or "")))
+            text.append("\n")
 
     def _log_line(self) -> Text:
         log = self.session.log_path
@@ -205,6 +238,40 @@ class DebriefScreen(Screen):
 
     def action_back(self) -> None:
         self.app.pop_screen()
+
+    # ----------------------------------------------------------------- evaluator input
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.action_override()
+
+    def action_override(self) -> None:
+        """Set the highlighted objective's rating, with a reason, through the app (it is logged)."""
+        card = self.card
+        table = self.query_one("#objectives", DataTable)
+        if card is None or not card.objectives or not table.row_count:
+            self.notify("There is no objective to rate.", severity="warning")
+            return
+        row = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
+        item = next((o for o in card.objectives if o.id == row), None)
+        if item is None:
+            return
+
+        def send(command: OverrideRating | None) -> None:
+            if command is not None and self.app.submit(FACILITATOR, command):  # type: ignore[attr-defined]
+                self.rescore()
+                self.notify(f"Rating set: {command.rating} · {RATING_WORDS[command.rating]}.", title="Recorded")
+
+        points = f"{item.points:g} of {item.max_points:g}"
+        self.app.push_screen(OverrideDialog(item.id, item.text, item.auto_rating, item.rating, points), send)
+
+    def action_observe(self) -> None:
+        def record(command: Observe | None) -> None:
+            if command is not None and self.app.submit(FACILITATOR, command):  # type: ignore[attr-defined]
+                self.rescore()
+                self.notify("Observation recorded.")
+
+        self.app.push_screen(ObserveDialog(self.session.scenario), record)
 
 
 def _rating(rating: str | None, short: bool = False, mark: str = "") -> Text:

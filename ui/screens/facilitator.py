@@ -12,10 +12,11 @@ from textual.screen import Screen
 from textual.widgets import Header
 
 from simulator.events import EventBase
-from simulator.session import Session
+from simulator.session import PACES, Session
 from simulator.visibility import FACILITATOR
-from ui.dialogs import ChoiceDialog, EventDialog, InjectDialog, ObserveDialog
-from ui.text import literal
+from ui.describe import inject_detail
+from ui.dialogs import ChoiceDialog, DetailDialog, EventDialog, InjectDialog, ObserveDialog
+from ui.text import literal, one_line, pace_label
 from ui.widgets.clock import ClockBar, ConsoleFooter
 from ui.widgets.decisions import DecisionList, MessageLog, PendingStrip
 from ui.widgets.feed import Feed
@@ -87,7 +88,8 @@ class FacilitatorScreen(Screen):
             self.query_one(PendingStrip),
             self.query_one(DecisionList),
         )
-        self.title = self.session.scenario.title
+        # Cleaned here as well as in the app's header: a title is author text like any other.
+        self.title = one_line(self.session.scenario.title)
         self.sub_title = "Exercise control"
         self.query_one("#messages").border_title = "Messages between roles"
         self.add_events(self.session.events_for(FACILITATOR))
@@ -153,13 +155,27 @@ class FacilitatorScreen(Screen):
     # ----------------------------------------------------------------- actions
 
     def action_toggle_clock(self) -> None:
-        self.app.act(self.session.toggle)  # type: ignore[attr-defined]
+        starting = not self.session.started
+        if self.app.act(self.session.toggle) and starting:  # type: ignore[attr-defined]
+            # The welcome says to press space: once pressed it would only cover the feed.
+            self.app.clear_notifications()
 
     def action_faster(self) -> None:
-        self.app.act(self.session.faster)  # type: ignore[attr-defined]
+        self._pace(1)
 
     def action_slower(self) -> None:
-        self.app.act(self.session.slower)  # type: ignore[attr-defined]
+        self._pace(-1)
+
+    def _pace(self, step: int) -> None:
+        # At either end of the presets the session would log a pace change to the same pace: a no-op
+        # belongs in a notice, not in the log.
+        pace = self.session.pace
+        further = [p for p in PACES if (p > pace if step > 0 else p < pace)]
+        if not further and not self.session.ended:
+            end = "fastest" if step > 0 else "slowest"
+            self.notify(f"Already at the {end} pace, {pace_label(pace)}.", timeout=3)
+            return
+        self.app.act(self.session.faster if step > 0 else self.session.slower)  # type: ignore[attr-defined]
 
     def action_jump(self) -> None:
         if not self.session.started:
@@ -208,6 +224,15 @@ class FacilitatorScreen(Screen):
 
     def on_feed_opened(self, message: Feed.Opened) -> None:
         self.app.push_screen(EventDialog(message.event, self.session.scenario))
+
+    def on_msel_table_opened(self, message: MselTable.Opened) -> None:
+        scenario = self.session.scenario
+        if message.event is not None:
+            self.app.push_screen(EventDialog(message.event, scenario))
+            return
+        status = next((r.status for r in self.session.msel() if r.inject == message.inject), "")
+        trigger = self.query_one(MselTable).triggers.get(message.inject, "")
+        self.app.push_screen(DetailDialog(inject_detail(scenario, message.inject, status, trigger)))
 
     def action_end(self) -> None:
         self.app.action_end_exercise()  # type: ignore[attr-defined]

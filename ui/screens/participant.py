@@ -6,18 +6,19 @@ from rich.text import Text
 from textual import events as textual_events
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal, HorizontalScroll, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Header, RichLog, Static, TabbedContent, TabPane, Tabs
+from textual.widgets import Header, Static, TabbedContent, TabPane, Tabs
 
 from simulator.commands import AnswerHotwash, Decide
 from simulator.events import EventBase, HotwashAnswered
 from simulator.session import Session
 from simulator.visibility import state_visible_to
-from ui.describe import feed_line
-from ui.dialogs import ChoiceDialog, ComposeDialog, DecisionDialog, HotwashDialog
+from ui.dialogs import ChoiceDialog, ComposeDialog, DecisionDialog, EventDialog, HotwashDialog
 from ui.text import clock, countdown, literal, names, one_line, option_label, reflow, who
 from ui.widgets.clock import ClockBar, ConsoleFooter
+from ui.widgets.decisions import PendingStrip
+from ui.widgets.feed import Feed
 from ui.widgets.inbox import Inbox, InboxItem
 from ui.widgets.state_board import StateBoard
 
@@ -25,9 +26,13 @@ from ui.widgets.state_board import StateBoard
 class ParticipantScreen(Screen):
     """What one role sees and does."""
 
+    # The inbox has the keys that come first (up, down, enter, d); the tab bar would swallow them.
+    AUTO_FOCUS = "#inbox-table"
+
     BINDINGS = [
         Binding("d", "decide", "Decide"),
         Binding("m", "message", "Message"),
+        Binding("R", "reply", "Reply", tooltip="Reply to the sender of the open item (a role)"),
         Binding("c", "channel", "Channel"),
         Binding("w", "hotwash", "Hot wash", tooltip="Answer the hot wash (once the exercise has ended)"),
         Binding("1", "tab('inbox')", "Inbox", show=False),
@@ -49,12 +54,19 @@ class ParticipantScreen(Screen):
         team = scenario.team(self.role.team).name
         yield Header()
         yield ClockBar(self.session, f"{self.role.name} · {team}")
+        # The role's own countdowns, in view whatever tab or item is open.
+        yield PendingStrip(self.session, self.viewer, id="role-pending")
         with TabbedContent(initial="inbox"):
             with TabPane("Inbox", id="inbox"):
                 with Horizontal():
                     yield Inbox(self.viewer, scenario, id="inbox-table")
                     with VerticalScroll(id="detail"):
                         yield Static(Text("Nothing selected.", style="dim"), id="detail-body")
+                        # Attachments are documents laid out in columns: never wrapped, scrolled sideways
+                        # on their own (the body above keeps wrapping at the pane's width).
+                        with HorizontalScroll(id="attachments-box"):
+                            yield Static("", id="detail-attachments")
+                        yield Static("", id="detail-status")
             with TabPane("Situation", id="situation"):
                 initial = {
                     name: var.initial
@@ -64,15 +76,23 @@ class ParticipantScreen(Screen):
                 yield StateBoard(scenario, initial, id="role-state")
                 yield Static("", id="pending")
             with TabPane("My actions", id="actions"):
-                yield RichLog(wrap=True, markup=False, highlight=False, id="own-log")
+                # The feed's list: one line each, cut with an ellipsis, enter opens a line whole.
+                yield Feed(scenario, title="My actions", id="own-log")
         yield ConsoleFooter()
 
     def on_mount(self) -> None:
         # Composed: its widgets can be queried from here on (`is_mounted` only turns true after this).
         self.ready = True
-        self._ticked = (self.query_one(ClockBar), self.query_one("#detail-body"), self.query_one("#pending"))
-        self.title = self.session.scenario.title
-        self.sub_title = self.role.name
+        self._ticked = (
+            self.query_one(ClockBar),
+            self.query_one("#detail-status"),
+            self.query_one("#pending"),
+            self.query_one(PendingStrip),
+        )
+        self._item_shown: InboxItem | None = None
+        # Cleaned here as well as in the app's header: titles and names are author text.
+        self.title = one_line(self.session.scenario.title)
+        self.sub_title = one_line(self.role.name)
         events = self.session.events_for(self.viewer)
         self.add_events(events, quiet=True)
         # Reading is not logged: on a console opened over a log (a resume), what reached the role
@@ -105,10 +125,7 @@ class ParticipantScreen(Screen):
         inbox = self.query_one(Inbox)
         arrived = inbox.add_events(events)
         self.query_one(StateBoard).add_events(events)
-        own = self.query_one("#own-log", RichLog)
-        for event in events:
-            if event.actor == self.viewer:
-                own.write(feed_line(event, self.session.scenario))
+        self.query_one("#own-log", Feed).add_events([e for e in events if e.actor == self.viewer])
         if arrived and not quiet and self.is_current:
             self.notify(f"{arrived} new in the inbox", timeout=3)
         if inbox.row_count and self.opened is None:
@@ -120,11 +137,12 @@ class ParticipantScreen(Screen):
         if not self.ready:
             # A tick can reach a console that is current but not composed yet (switched to a moment ago).
             return
-        bar, detail, pending = self._ticked
-        if not (bar.is_attached and detail.is_attached and pending.is_attached):
+        bar, status, pending, strip = self._ticked
+        if not (bar.is_attached and status.is_attached and pending.is_attached and strip.is_attached):
             # An app that is closing takes the widgets down before its ticker stops.
             return
         bar.refresh_clock()
+        strip.refresh_strip()
         self._show_detail()
         self._show_pending()
 
@@ -139,9 +157,21 @@ class ParticipantScreen(Screen):
 
     def _show_detail(self) -> None:
         item = self.opened
+        if item is not self._item_shown:
+            # The item itself changes only when another is opened; its decision's status every tick.
+            self._item_shown = item
+            self._show_item(item)
+        status = self.query_one("#detail-status", Static)
+        status.display = item is not None and bool(item.decision)
+        if status.display and item is not None and item.decision:
+            status.update(self._decision_status(item.decision))
+
+    def _show_item(self, item: InboxItem | None) -> None:
         body = self.query_one("#detail-body", Static)
+        attachments = self.query_one("#detail-attachments", Static)
         if item is None:
             body.update(Text("Nothing selected.", style="dim"))
+            self.query_one("#attachments-box").display = False
             return
         # The title's bold is its own span: a base style would run on into the body.
         text = Text()
@@ -151,21 +181,25 @@ class ParticipantScreen(Screen):
         text.append("From: ", style="dim")
         text.append_text(literal(item.sender))
         text.append("\nTo: ", style="dim")
-        text.append_text(literal(names(self.session.scenario, item.to)))
+        text.append_text(literal(names(self.session.scenario, item.to, sender=item.actor)))
         text.append("\n\n")
         # A message is shown as its sender typed it; an inject body is prose hand-wrapped by its author.
         written = item.body if item.channel == "message" else reflow(item.body)
-        text.append_text(literal(written))
-        for attachment in item.attachments:
-            text.append("\n\n── Attachment: ", style="bold")
-            text.append_text(literal(attachment.get("name", ""), "bold"))
-            text.append(" ──\n", style="bold")
-            # Attachments are documents (records, tables, lists): shown as written, line for line.
-            text.append_text(literal(attachment.get("text", "").rstrip("\n")))
-        if item.decision:
-            text.append("\n\n")
-            text.append_text(self._decision_status(item.decision))
+        # Trailing new lines (a YAML block's last) would only push the attachments and status down.
+        text.append_text(literal(written.rstrip("\n")))
         body.update(text)
+        # Attachments are documents (records, tables, lists): shown as written, line for line, unwrapped.
+        documents = Text(no_wrap=True)
+        for n, attachment in enumerate(item.attachments):
+            documents.append("\n\n── Attachment: " if n else "── Attachment: ", style="bold")
+            documents.append_text(literal(attachment.get("name", ""), "bold"))
+            documents.append(" ──\n", style="bold")
+            documents.append_text(literal(attachment.get("text", "").rstrip("\n")))
+        attachments.update(documents)
+        box = self.query_one("#attachments-box", HorizontalScroll)
+        box.display = bool(item.attachments)
+        box.scroll_home(animate=False)
+        self.query_one("#detail", VerticalScroll).scroll_home(animate=False)
 
     def _decision_status(self, decision: str) -> Text:
         record = self.session.exercise.decisions.get(decision)
@@ -245,12 +279,42 @@ class ParticipantScreen(Screen):
         pending = [r for r in self.session.decisions_for(self.viewer) if r.status == "open"]
         return pending[0].id if pending else None
 
-    def action_message(self) -> None:
+    def action_message(self, to: list[str] | None = None, subject: str = "") -> None:
         def send(command: object) -> None:
             if command is not None and self.app.submit(self.viewer, command):  # type: ignore[attr-defined]
                 self.notify("Message sent.")
 
-        self.app.push_screen(ComposeDialog(self.session.scenario, self.viewer), send)
+        self.app.push_screen(ComposeDialog(self.session.scenario, self.viewer, to, subject), send)
+
+    def action_reply(self) -> None:
+        """Write to the sender of the open item, when the sender is a role (a message, or an inject
+        the scenario has one of the roles send)."""
+        item = self.opened
+        if item is None:
+            self.notify("Open an item of the inbox first.", severity="warning")
+            return
+        sender = item.actor or self._role_named(item.sender)
+        if sender is None or sender == self.viewer:
+            self.notify(
+                f"{one_line(item.sender, 60)} is not a role in this exercise: press m to write to someone.",
+                severity="warning",
+                markup=False,
+            )
+            return
+        subject = one_line(item.subject if item.channel == "message" else item.title, 200)
+        if subject and not subject.lower().startswith("re:"):
+            subject = f"Re: {subject}"
+        self.action_message([sender], subject)
+
+    def _role_named(self, name: str) -> str | None:
+        wanted = one_line(name).casefold()
+        return next(
+            (r.id for r in self.session.scenario.roles if wanted in (r.id.casefold(), one_line(r.name).casefold())),
+            None,
+        )
+
+    def on_feed_opened(self, message: Feed.Opened) -> None:
+        self.app.push_screen(EventDialog(message.event, self.session.scenario))
 
     def action_hotwash(self) -> None:
         """This role's own answers to the hot wash questions, once the exercise has ended."""

@@ -10,6 +10,7 @@ from textual.widgets import Static
 from simulator.engine import DecisionRecord
 from simulator.events import EventBase, MessageSent
 from simulator.session import Session
+from simulator.visibility import FACILITATOR
 from ui.text import clock, countdown, literal, names, one_line, option_label, short, who
 
 URGENT = 120
@@ -19,9 +20,10 @@ CLOSED_SHOWN = 3
 MESSAGES_SHOWN = 20
 
 
-def open_decisions(session: Session) -> list[DecisionRecord]:
-    """Open decisions, the soonest deadline first (those without one last)."""
-    records = [r for r in session.exercise.decisions.values() if r.status == "open"]
+def open_decisions(session: Session, viewer: str = FACILITATOR) -> list[DecisionRecord]:
+    """Open decisions `viewer` may take (every one for exercise control), the soonest deadline first
+    (those without one last)."""
+    records = [r for r in session.decisions_for(viewer) if r.status == "open"]
     return sorted(records, key=lambda r: (r.deadline is None, r.deadline or 0.0, r.opened_at))
 
 
@@ -40,15 +42,20 @@ def prompt_of(session: Session, decision: str) -> str:
 
 
 class PendingStrip(Static):
-    """One line: every open decision's countdown and who decides, soonest first; then what closed."""
+    """One line: every open decision's countdown and who decides, soonest first; then what closed.
+
+    On a participant's console (`viewer` a role) only the decisions that role may take, and no names
+    unless others share the decision: the countdown stays in view whatever tab or item is open.
+    """
 
     DEFAULT_CSS = """
     PendingStrip { height: 1; padding: 0 1; background: $boost; }
     """
 
-    def __init__(self, session: Session, **kwargs: object) -> None:
+    def __init__(self, session: Session, viewer: str = FACILITATOR, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.session = session
+        self.viewer = viewer
         self._drawn: Text | None = None
 
     def on_mount(self) -> None:
@@ -57,11 +64,12 @@ class PendingStrip(Static):
     def refresh_strip(self) -> None:
         """Redraw from the session (only when the line changed)."""
         session = self.session
+        viewer = self.viewer
         now = session.scenario_time()
-        pending = open_decisions(session)
+        pending = open_decisions(session, viewer)
         line = Text(no_wrap=True, overflow="ellipsis")
         if not pending:
-            line.append("No decision open", style="dim")
+            line.append("No decision open" if viewer == FACILITATOR else "No decision open for you", style="dim")
         else:
             line.append("⚑ ", style="bold yellow")
         for n, record in enumerate(pending):
@@ -71,10 +79,14 @@ class PendingStrip(Static):
             line.append(left, style=style)
             line.append(" ")
             # The status leads and the names are short: on a narrow screen the cut falls on the text.
-            line.append(names(session.scenario, record.by, 18))
-            line.append(": ", style="dim")
-            line.append(short(prompt_of(session, record.id), 40), style="dim")
-        closed = [r for r in session.exercise.decisions.values() if r.status != "open"]
+            if viewer == FACILITATOR:
+                line.append(names(session.scenario, record.by, 18))
+                line.append(": ", style="dim")
+            elif len(record.by) > 1:
+                others = [r for r in record.by if r != viewer]
+                line.append(f"(with {names(session.scenario, others, 18)}) ", style="dim")
+            line.append(short(prompt_of(session, record.id), 40 if viewer == FACILITATOR else 60), style="dim")
+        closed = [r for r in session.decisions_for(viewer) if r.status != "open"]
         lapsed = sum(1 for r in closed if r.status == "timed_out")
         if closed:
             line.append("   ")

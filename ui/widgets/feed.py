@@ -16,7 +16,7 @@ from simulator.events import EventBase, StateChanged
 from simulator.schema import Scenario
 from simulator.visibility import can_see
 from ui.describe import feed_line
-from ui.text import who
+from ui.text import literal, who
 
 
 class Feed(ScrollView, can_focus=True):
@@ -51,9 +51,11 @@ class Feed(ScrollView, can_focus=True):
             super().__init__()
             self.event = event
 
-    def __init__(self, scenario: Scenario, **kwargs: object) -> None:
+    def __init__(self, scenario: Scenario, title: str = "Feed", **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.scenario = scenario
+        self.title = title
+        """The border's title (the feed of everything, or a role's own actions)."""
         self.events: list[EventBase] = []
         """Every event, whatever the filter."""
         self.shown: list[int] = []
@@ -69,9 +71,13 @@ class Feed(ScrollView, can_focus=True):
         self._roles: set[str] = set()
         self._lines: LRUCache[int, Text] = LRUCache(4096)
         self._strips: LRUCache[int, Strip] = LRUCache(1024)
+        self._strips_width = 0
+        """The width the cached strips were cut to (each line ends with an ellipsis where it is cut)."""
+        self._focused = False
+        """Whether the feed has focus, as the last Focus or Blur said."""
 
     def on_mount(self) -> None:
-        self.border_title = "Feed"
+        self.border_title = self.title
 
     def add_events(self, events: list[EventBase]) -> None:
         """Append events; only those passing the filter are shown."""
@@ -95,8 +101,9 @@ class Feed(ScrollView, can_focus=True):
         return self.hide_dynamics
 
     def _rebuild(self) -> None:
-        title = "Feed" if self.filter == "all" else f"Feed — {who(self.scenario, self.filter, 40)}"
-        self.border_title = f"{title} (no dynamics)" if self.hide_dynamics else title
+        title = self.title if self.filter == "all" else f"{self.title} — {who(self.scenario, self.filter, 40)}"
+        # Literal: a border title that is a string is read as markup, and team names are author text.
+        self.border_title = literal(f"{title} (no dynamics)" if self.hide_dynamics else title)
         self.shown = []
         self.cursor = -1
         self._strips.clear()
@@ -184,16 +191,29 @@ class Feed(ScrollView, can_focus=True):
         self._foot()
 
     def _foot(self) -> None:
-        keys = "↑↓ enter: see an event whole" if self.has_focus else ""
+        keys = "↑↓ enter: see an event whole" if self._focused else ""
         self.border_subtitle = " · ".join(part for part in (keys, self.hint) if part)
 
     def on_focus(self) -> None:
+        # This handler runs before Widget's own, which is the one that sets `has_focus`: read then, it
+        # still says the opposite (the hint showed only once focus had left).
+        self._focused = True
         self._foot()
         self.refresh()
 
     def on_blur(self) -> None:
+        self._focused = False
         self._foot()
         self.refresh()
+
+    def _cut(self, row: int, width: int) -> Text:
+        # A line longer than the feed ends with an ellipsis, so a reader knows enter shows the rest.
+        line = self.line(self.shown[row])
+        if line.cell_len <= width:
+            return line
+        cut = line.copy()
+        cut.truncate(width, overflow="ellipsis")
+        return cut
 
     def render_line(self, y: int) -> Strip:
         row = self.scroll_offset.y + y
@@ -201,9 +221,12 @@ class Feed(ScrollView, can_focus=True):
         style = self.rich_style
         if row >= len(self.shown):
             return Strip.blank(width, style)
+        if width != self._strips_width:
+            self._strips.clear()
+            self._strips_width = width
         if row == self.highlighted and self.has_focus:
             # The cursor line is drawn fresh (it moves); every other line comes from the cache.
-            line = self.line(self.shown[row])
+            line = self._cut(row, width)
             cursor = self.get_component_rich_style("feed--cursor")
             return (
                 Strip(line.render(self.app.console), line.cell_len)
@@ -212,7 +235,7 @@ class Feed(ScrollView, can_focus=True):
             )
         strip = self._strips.get(row)
         if strip is None:
-            line = self.line(self.shown[row])
+            line = self._cut(row, width)
             strip = Strip(line.render(self.app.console), line.cell_len).apply_style(style)
             self._strips[row] = strip
         return strip.crop_extend(0, width, style)

@@ -11,7 +11,7 @@ from textual.widgets import DataTable
 
 from simulator.events import EventBase, InjectDelivered, MessageSent
 from simulator.schema import Scenario
-from ui.text import clock, one_line, short, who
+from ui.text import clock, literal, one_line, short, who
 
 PRIORITY_STYLE = {"flash": "bold white on red", "high": "bold red", "normal": "", "low": "dim"}
 CHANNEL_FROM = 90
@@ -38,6 +38,10 @@ class InboxItem:
     read: bool = False
     n: int = 0
     """This role's running number for the item (1 for the first that reached it)."""
+    actor: str | None = None
+    """The role that sent a message (None for an inject, whose sender is a name in the scenario)."""
+    subject: str = ""
+    """A message's subject as its sender gave it ("" for none; the title is then its text)."""
 
     @classmethod
     def from_event(cls, event: EventBase, role: str, scenario: Scenario | None = None) -> InboxItem | None:
@@ -58,7 +62,18 @@ class InboxItem:
         if isinstance(event, MessageSent) and role in event.to:
             title = event.subject or event.text
             sender = who(scenario, event.actor) if scenario is not None else event.actor
-            return cls(event.seq, event.t, "message", "normal", sender, title, event.text, to=list(event.to))
+            return cls(
+                event.seq,
+                event.t,
+                "message",
+                "normal",
+                sender,
+                title,
+                event.text,
+                to=list(event.to),
+                actor=event.actor,
+                subject=event.subject,
+            )
         return None
 
 
@@ -134,18 +149,24 @@ class Inbox(DataTable):
 
     def add_events(self, events: list[EventBase]) -> int:
         """Add the events that are inbox items; returns how many arrived."""
-        fresh = [item for e in events if (item := InboxItem.from_event(e, self.role, self.scenario)) is not None]
+        # An event seen before is skipped: a second delivery (a replay after a reconnect) is not a new item.
+        fresh = [
+            item
+            for e in events
+            if e.seq not in self.items and (item := InboxItem.from_event(e, self.role, self.scenario)) is not None
+        ]
         for item in fresh:
             item.n = len(self.items) + 1
             self.items[item.seq] = item
         shown = [item for item in fresh if self._passes(item)]
         if shown:
-            keep = self.cursor_row
+            keep = self.cursor_row if self.row_count else None
             # Only the newest `limit` of a large batch become rows (items come in seq order).
             self._add_items(shown[-self.limit :])
             self._trim()
-            # New rows arrive at the top: keep the reader on the item they were reading.
-            if keep > 0:
+            # New rows arrive at the top: keep the reader on the item they were reading (the top one
+            # too: the cursor left on a new row would highlight an item the detail does not show).
+            if keep is not None:
                 self.move_cursor(row=min(keep + len(shown), self.row_count - 1), animate=False)
         self._update_title()
         return len(fresh)
@@ -257,7 +278,8 @@ class Inbox(DataTable):
 
     def _update_title(self) -> None:
         unread = self.unread
-        name = "Inbox" if self.channel == "all" else f"Inbox — {self.channel}"
-        self.border_title = f"{name} ({unread:,} unread)" if unread else name
+        name = "Inbox" if self.channel == "all" else f"Inbox — {one_line(self.channel, 20)}"
+        # Literal: a string border title is read as markup, and channels are named by the scenario.
+        self.border_title = literal(f"{name} ({unread:,} unread)" if unread else name)
         hidden = self.hidden()
         self.border_subtitle = f"{hidden:,} older below: scroll down" if hidden > 0 else ""

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual import events
+from textual.message import Message
 from textual.widgets import DataTable
 
 from simulator.events import EventBase, InjectDelivered
+from simulator.msel import msel_rows
+from simulator.schema import Scenario
 from simulator.session import Session
+from ui.describe import CONTINGENCY_MARK, CONTINGENCY_STYLE
 from ui.text import clock, countdown, names, one_line, option_label, short, who
 
 STATUS_STYLE = {
@@ -25,6 +29,20 @@ STATUS_FROM = 130
 """Content width from which the status gets a column of its own (below it, only its mark before the time)."""
 
 
+def triggers(scenario: Scenario) -> dict[str, str]:
+    """Inject id → what brings it, in the words of the printed MSEL, for every inject without a time.
+
+    `msel_rows` words conditions and schedules ("when: oil_m3 above 10", "scheduled by option wait of
+    decision containment (+2m)"); its rows come timed injects first, by time (the scenario's
+    `timed_injects` order), then the rest in file order, which is how they are matched to injects here.
+    """
+    order = list(scenario.timed_injects) + [i for i in scenario.injects if i.at is None]
+    rows = msel_rows(scenario)
+    if len(rows) != len(order):
+        return {}
+    return {inject.id: one_line(row.time) for inject, row in zip(order, rows, strict=True) if inject.at is None}
+
+
 def widths(width: int) -> dict[str, int]:
     """Column widths for a table `width` cells wide: the status and decision columns keep their
     room and the texts (inject title, recipients) take what is left, so nothing is cut off the edge."""
@@ -38,11 +56,22 @@ def widths(width: int) -> dict[str, int]:
 
 
 class MselTable(DataTable):
-    """Rows keyed by inject id; cells updated in place as the exercise moves; columns fit the width."""
+    """Rows keyed by inject id; cells updated in place as the exercise moves; columns fit the width.
+
+    An inject without a time has a second line saying what brings it; enter posts `MselTable.Opened`.
+    """
 
     DEFAULT_CSS = """
     MselTable { border: round $primary-darken-2; }
     """
+
+    class Opened(Message):
+        """The reader asked to see a row's inject whole (`event` is set for an ad hoc one)."""
+
+        def __init__(self, inject: str, event: InjectDelivered | None) -> None:
+            super().__init__()
+            self.inject = inject
+            self.event = event
 
     def __init__(self, session: Session, **kwargs: object) -> None:
         super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)  # type: ignore[arg-type]
@@ -54,10 +83,26 @@ class MselTable(DataTable):
         self._cells: dict[tuple[str, str], Text] = {}
         self._resort = False
         self._layout: dict[str, int] = {}
+        self.triggers = triggers(session.scenario)
+        """What brings each inject that has no time, in words (its row's second line)."""
+        self._hidden_adhoc = ""
 
     def on_mount(self) -> None:
         self.border_title = "MSEL"
+        self._subtitle()
         self._build(widths(max(40, self.size.width or 100)))
+
+    def _subtitle(self) -> None:
+        # The legend of the contingency mark, only where the scenario has contingency injects.
+        legend = ""
+        if any(i.category == "contingency" for i in self.session.scenario.injects):
+            legend = f"{CONTINGENCY_MARK} contingency"
+        self.border_subtitle = " · ".join(part for part in (self._hidden_adhoc, legend) if part)
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        inject = str(event.row_key.value)
+        self.post_message(self.Opened(inject, self.adhoc_events.get(inject)))
 
     def on_resize(self, event: events.Resize) -> None:
         # The content width less a vertical scrollbar's (it comes and goes with the rows).
@@ -77,7 +122,7 @@ class MselTable(DataTable):
                 self.add_column(labels[key], key=key, width=layout[key])
         blank = [""] * len(layout)
         for row in self.session.msel():
-            self.add_row(*blank, key=row.inject)
+            self.add_row(*blank, key=row.inject, height=2 if row.inject in self.triggers else 1)
         for inject in self.adhoc:
             self.add_row(*blank, key=inject)
         self._resort = True
@@ -102,7 +147,8 @@ class MselTable(DataTable):
                 self._cells.pop((gone, column), None)
         if adhoc:
             hidden = self.adhoc_total - len(self.adhoc)
-            self.border_subtitle = f"{hidden:,} earlier ad hoc injects: see the feed" if hidden else ""
+            self._hidden_adhoc = f"{hidden:,} earlier ad hoc injects: see the feed" if hidden else ""
+            self._subtitle()
             self._resort = True
         self.refresh_rows()
 
@@ -116,10 +162,16 @@ class MselTable(DataTable):
         to_width = self._layout["to"]
         for row in session.msel():
             style = STATUS_STYLE.get(row.status, "")
-            title = Text(one_line(row.title, 200), style=style, no_wrap=True, overflow="ellipsis")
+            title = Text(no_wrap=True, overflow="ellipsis")
+            # The marks lead: at the end of a long title they would be the part cut off.
+            if row.category == "contingency":
+                title.append(f"{CONTINGENCY_MARK} ", style=CONTINGENCY_STYLE)
             if row.priority in ("high", "flash"):
-                # The priority leads: at the end of a long title it would be the part cut off.
-                title = Text.assemble((f"!{row.priority} ", "bold red"), title, no_wrap=True, overflow="ellipsis")
+                title.append(f"!{row.priority} ", style="bold red")
+            title.append(one_line(row.title, 200), style=style)
+            trigger = self.triggers.get(row.inject)
+            if trigger is not None:
+                title.append(f"\n↳ {trigger}", style="dim italic")
             due = Text(clock(row.at) if row.at is not None else "when …", style="dim" if row.at is None else "")
             self._status(row.inject, row.status, due)
             self._set(row.inject, "title", title)
