@@ -44,3 +44,21 @@ def test_importing_every_simulator_module_loads_no_textual():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_the_ui_talks_only_to_the_session_api():
+    """Consoles read and command through the session, never its engine: a remote session has no engine."""
+    offenders = []
+    for path in (ROOT / "ui").rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Attribute) and node.attr in ("exercise", "env"):
+                offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}: .{node.attr}")
+            elif isinstance(node, ast.ImportFrom) and node.module in ("simpy", "simulator.engine"):
+                names = {alias.name for alias in node.names}
+                # The refusal and the record types are part of the API; the Exercise and its clock are not.
+                if node.module == "simpy" or names - {"CommandError", "DecisionRecord"}:
+                    offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}: from {node.module}")
+            elif isinstance(node, ast.Import) and any(a.name.split(".")[0] == "simpy" for a in node.names):
+                offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}: import simpy")
+    assert offenders == []

@@ -334,7 +334,7 @@ class DecisionDialog(Dialog):
             self.dismiss(None)
 
     def refresh_countdown(self) -> None:
-        record = self.session.exercise.decisions.get(self.decision)
+        record = self.session.decision_record(self.decision)
         label = self.query_one("#countdown", Label)
         if record is None or record.deadline is None:
             label.update(Text("No deadline", style="dim"))
@@ -354,7 +354,7 @@ class DecisionDialog(Dialog):
     def accept(self) -> None:
         pressed = self.query_one(RadioSet).pressed_button
         error = self.query_one("#error", Label)
-        record = self.session.exercise.decisions.get(self.decision)
+        record = self.session.decision_record(self.decision)
         if record is not None and record.status != "open":
             error.update("This decision is closed; nothing was sent. Press esc to go back.")
             return

@@ -30,7 +30,7 @@ def scorecard(session: Session) -> Any | None:
         from simulator.scoring import score
     except ImportError:
         return None
-    return score(session.scenario, session.exercise.events)
+    return score(session.scenario, session.events_for(FACILITATOR))
 
 
 def export(log: Path, fmt: str, out: Path) -> Path:

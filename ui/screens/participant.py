@@ -202,7 +202,7 @@ class ParticipantScreen(Screen):
         self.query_one("#detail", VerticalScroll).scroll_home(animate=False)
 
     def _decision_status(self, decision: str) -> Text:
-        record = self.session.exercise.decisions.get(decision)
+        record = self.session.decision_record(decision)
         if record is None:
             return Text("")
         if record.status == "made":
@@ -271,9 +271,8 @@ class ParticipantScreen(Screen):
     def _decision_to_take(self) -> str | None:
         # The open item's decision first, else the oldest open decision for this role.
         item = self.opened
-        records = self.session.exercise.decisions
         if item is not None and item.decision:
-            record = records.get(item.decision)
+            record = self.session.decision_record(item.decision)
             if record is not None and record.status == "open" and self.viewer in record.by:
                 return item.decision
         pending = [r for r in self.session.decisions_for(self.viewer) if r.status == "open"]

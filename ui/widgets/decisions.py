@@ -130,7 +130,7 @@ class DecisionList(Static):
             text.append_text(literal(one_line(prompt_of(session, record.id))))
             text.append("\n")
         closed = sorted(
-            (r for r in session.exercise.decisions.values() if r.status != "open"),
+            (r for r in session.decisions_for(FACILITATOR) if r.status != "open"),
             key=lambda r: r.decided_at if r.decided_at is not None else (r.deadline or 0.0),
         )[-CLOSED_SHOWN:]
         for record in reversed(closed):

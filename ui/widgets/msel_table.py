@@ -11,6 +11,7 @@ from simulator.events import EventBase, InjectDelivered
 from simulator.msel import msel_rows
 from simulator.schema import Scenario
 from simulator.session import Session
+from simulator.visibility import FACILITATOR
 from ui.describe import CONTINGENCY_MARK, CONTINGENCY_STYLE
 from ui.text import clock, countdown, names, one_line, option_label, short, who
 
@@ -158,7 +159,7 @@ class MselTable(DataTable):
             return
         session = self.session
         now = session.scenario_time()
-        decisions = session.exercise.decisions
+        decisions = {r.id: r for r in session.decisions_for(FACILITATOR)}
         to_width = self._layout["to"]
         for row in session.msel():
             style = STATUS_STYLE.get(row.status, "")
