@@ -354,6 +354,73 @@ def _late(by: float) -> str:
     return f"too late by {format_duration(round(by))}"
 
 
+class Words:
+    """Scenario ids in the words a room reads: role and team names, option labels, inject titles,
+    decision prompts and state labels. Reasons and descriptions are read aloud at a debrief, so they
+    name things as the scenario shows them to players; an id the scenario does not know stays as it is.
+    """
+
+    def __init__(self, scenario: Scenario) -> None:
+        self._names = {t.id: t.name for t in scenario.teams} | {r.id: r.name for r in scenario.roles}
+        self._titles = {i.id: i.title for i in scenario.injects}
+        self._prompts: dict[str, str] = {}
+        self._labels: dict[tuple[str, str], str] = {}
+        for decision in scenario.decisions:
+            self._prompts[decision.id] = decision.prompt
+            for option in decision.options:
+                self._labels[(decision.id, option.id)] = option.label
+        self._vars = {var: spec.label or var for var, spec in scenario.state.items()}
+
+    def name(self, ident: str) -> str:
+        """A role or team by name ("all": everyone)."""
+        if ident == "all":
+            return "all participants"
+        return self._names.get(ident, ident)
+
+    def names(self, ids: Sequence[str]) -> str:
+        """Roles or teams by name, comma-separated."""
+        return ", ".join(self.name(i) for i in ids)
+
+    def option(self, decision: str, option: str) -> str:
+        """An option by its label, quoted."""
+        return f"“{self._labels.get((decision, option), option)}”"
+
+    def options(self, decision: str, options: Sequence[str]) -> str:
+        """Options by label, "or" between them."""
+        return " or ".join(self.option(decision, o) for o in options)
+
+    def decision(self, decision: str) -> str:
+        """A decision by its prompt, quoted."""
+        return f"“{self._prompts.get(decision, decision)}”"
+
+    def inject(self, inject: str) -> str:
+        """An inject by its title, quoted."""
+        return f"“{self._titles.get(inject, inject)}”"
+
+    def trigger(self, ref: str) -> str:
+        """What an `after` names, in words: an inject's delivery or a decision being taken or lapsing."""
+        if ref in self._titles:
+            return f"inject {self.inject(ref)}"
+        if ref in self._prompts:
+            return f"decision {self.decision(ref)}"
+        return ref
+
+    def var(self, var: str) -> str:
+        """A state variable by its label."""
+        return self._vars.get(var, var)
+
+    def chose(self, event: EventBase) -> str:
+        """Who chose what at a `decision_made` event."""
+        option = self.option(event.decision, event.option)  # type: ignore[attr-defined]
+        return f"{self.name(event.actor)} chose {option}"
+
+    def action(self, event: EventBase) -> str:
+        """A choice or a message, in words."""
+        if event.type == "decision_made":  # type: ignore[attr-defined]
+            return f"{self.chose(event)} at {self.decision(event.decision)}"  # type: ignore[attr-defined]
+        return f"{self.name(event.actor)} messaged {self.names(event.to)}"  # type: ignore[attr-defined]
+
+
 class _Log:
     """The facts of an event log that scoring needs, gathered in one pass."""
 
@@ -432,10 +499,9 @@ class _Scorer:
     def __init__(self, scenario: Scenario, log: _Log) -> None:
         self.scenario = scenario
         self.log = log
-        self.role_names = {r.id: r.name for r in scenario.roles}
-        self.team_names = {t.id: t.name for t in scenario.teams}
         self.team_of = {r.id: r.team for r in scenario.roles}
         self._resolved: dict[tuple[str, ...] | None, list[str]] = {}
+        self.words = Words(scenario)
 
     def roles(self, ids: list[str] | None) -> list[str]:
         key = None if ids is None else tuple(ids)
@@ -448,7 +514,7 @@ class _Scorer:
         """Roles or teams by name, for people."""
         if ids is None or "all" in ids:
             return "All participants"
-        return ", ".join(self.role_names.get(i) or self.team_names.get(i) or i for i in ids)
+        return self.words.names(ids)
 
     def responsible(self, exp: Expectation) -> str:
         """Who an improvement falls to: the expectation's roles, else whoever could have acted on it."""
@@ -536,7 +602,7 @@ class _Scorer:
         if exp.after is not None:
             trigger = self.log.trigger(exp.after)
             if trigger is None:
-                raise _NotTriggered(self._by_stop(f"not applicable: {exp.after} never happened"))
+                raise _NotTriggered(self._by_stop(f"not applicable: {self.words.trigger(exp.after)} never happened"))
             start = trigger.t
         elif default is not None:
             trigger, start = default, default.t
@@ -548,10 +614,11 @@ class _Scorer:
     def _decision(self, exp: Expectation) -> dict[str, Any]:
         decision_id = exp.decision
         assert decision_id is not None
+        w = self.words
         opened = self.log.opened.get(decision_id)
         if opened is None:
             return _not_triggered(
-                exp, self._by_stop(f"not applicable: decision {decision_id} was never put to the players")
+                exp, self._by_stop(f"not applicable: decision {w.decision(decision_id)} was never put to the players")
             )
         try:
             start, due, trigger = self._window(exp)
@@ -567,35 +634,37 @@ class _Scorer:
                     "status": "missed",
                     "misses": ["not_done"],
                     "evidence": [opened.seq, lapsed.seq],
-                    "reason": f"not done: decision {decision_id} lapsed at {format_clock(lapsed.t)} without a choice",
+                    "reason": f"not done: decision {w.decision(decision_id)} lapsed at {format_clock(lapsed.t)} "
+                    "without a choice",
                 }
             deadline = opened.deadline  # type: ignore[attr-defined]
             cut = deadline is not None and deadline > self.log.end_t + _EPS
             if self.log.ended is None or cut or self._open(due):
                 # Neither taken nor lapsed, and the log stops short or the end came before the
                 # deadline: the players may still have taken it.
-                return self._opened(base, [opened.seq], f"decision {decision_id} not yet taken")
+                return self._opened(base, [opened.seq], f"decision {w.decision(decision_id)} not yet taken")
             return {
                 **base,
                 "status": "missed",
                 "misses": ["not_done"],
                 "evidence": [opened.seq],
-                "reason": f"not done: decision {decision_id} was never taken",
+                "reason": f"not done: decision {w.decision(decision_id)} was never taken",
             }
         misses: list[Miss] = []
         why: list[str] = []
         wanted = [exp.option] if exp.option is not None else exp.options
         if wanted is not None and made.option not in wanted:  # type: ignore[attr-defined]
             misses.append("wrong_option")
-            why.append(f"wrong option: chose {made.option}, expected {' or '.join(wanted)}")  # type: ignore[attr-defined]
+            chosen = w.option(decision_id, made.option)  # type: ignore[attr-defined]
+            why.append(f"wrong option: chose {chosen}, expected {w.options(decision_id, wanted)}")
         allowed = self.roles(exp.by)
         if exp.by is not None and made.actor not in allowed:
             misses.append("wrong_role")
-            why.append(f"wrong role: decided by {made.actor}, expected {', '.join(exp.by)}")
+            why.append(f"wrong role: decided by {w.name(made.actor)}, expected {w.names(exp.by)}")
         late_by = None
         if made.t + _EPS < start:
             misses.append("not_done")
-            why.append(f"decided at {format_clock(made.t)}, before its trigger {exp.after}")
+            why.append(f"decided at {format_clock(made.t)}, before its trigger {w.trigger(exp.after or '')}")
         elif due is not None and made.t > due + _EPS:
             late_by = made.t - due
             misses.append("too_late")
@@ -616,8 +685,7 @@ class _Scorer:
             "status": "met",
             "evidence": evidence,
             "done_t": made.t,
-            "reason": f"{made.actor} chose {made.option} at {format_clock(made.t)}"  # type: ignore[attr-defined]
-            + _in_time(made.t, start, due),
+            "reason": f"{w.chose(made)} at {format_clock(made.t)}" + _in_time(made.t, start, due),
         }
 
     def _respond(self, exp: Expectation) -> dict[str, Any]:
@@ -625,7 +693,9 @@ class _Scorer:
         assert inject_id is not None
         delivery = self.log.delivered.get(inject_id)
         if delivery is None:
-            return _not_triggered(exp, self._by_stop(f"not applicable: inject {inject_id} was never delivered"))
+            return _not_triggered(
+                exp, self._by_stop(f"not applicable: inject {self.words.inject(inject_id)} was never delivered")
+            )
         try:
             start, due, trigger = self._window(exp, delivery)
         except _NotTriggered as exc:
@@ -645,7 +715,10 @@ class _Scorer:
                     break
         candidates = sorted((c for c in candidates if c.t + _EPS >= start), key=lambda e: e.seq)
         return self._unsettled(
-            self._first_fit(exp, base, start, due, candidates, allowed, f"no response to {inject_id}"), due
+            self._first_fit(
+                exp, base, start, due, candidates, allowed, f"no response to {self.words.inject(inject_id)}"
+            ),
+            due,
         )
 
     def _since(self, start: float) -> list[EventBase]:
@@ -681,7 +754,7 @@ class _Scorer:
                     "status": "met",
                     "evidence": [event.seq],
                     "done_t": event.t,
-                    "reason": f"{_action(event)} at {format_clock(event.t)}" + _in_time(event.t, start, due),
+                    "reason": f"{self.words.action(event)} at {format_clock(event.t)}" + _in_time(event.t, start, due),
                 }
         if right:
             event = right[0]
@@ -694,13 +767,14 @@ class _Scorer:
                 "evidence": [event.seq],
                 "done_t": event.t,
                 "late_by": late_by,
-                "reason": f"{_late(late_by)}: {_action(event)} at {format_clock(event.t)}, due {format_clock(due)}",
+                "reason": f"{_late(late_by)}: {self.words.action(event)} at {format_clock(event.t)}, "
+                f"due {format_clock(due)}",
             }
         if candidates:
             event = candidates[0]
-            expected = ", ".join(exp.by) if exp.by is not None else "a recipient"
+            expected = self.words.names(exp.by) if exp.by is not None else "a recipient"
             misses: list[Miss] = ["wrong_role"]
-            reason = f"wrong role: {_action(event)} at {format_clock(event.t)}, expected {expected}"
+            reason = f"wrong role: {self.words.action(event)} at {format_clock(event.t)}, expected {expected}"
             late_by = None
             if due is not None and event.t > due + _EPS:
                 # Both failings are reported: the wrong role, and too late even so.
@@ -746,13 +820,13 @@ class _Scorer:
         for target in targets:
             reach = set(self.roles([target]))
             hitting = self._hitting(after, reach, allowed)
-            fit = self._first_fit(exp, base, start, due, hitting, allowed, f"no message to {target}")
+            fit = self._first_fit(exp, base, start, due, hitting, allowed, "no message")
             if fit["status"] == "met":
                 reached.append(target)
                 evidence.extend(fit["evidence"])
                 last_t = fit["done_t"] if last_t is None else max(last_t, fit["done_t"])
             else:
-                problems.append(f"{target}: {fit['reason']}")
+                problems.append(f"{self.words.name(target)}: {fit['reason']}")
                 unsettled.append(fit["misses"])
                 evidence.extend(fit["evidence"])
                 for miss in fit["misses"]:
@@ -771,11 +845,11 @@ class _Scorer:
                 "status": "met",
                 "evidence": sorted(set(evidence)),
                 "done_t": last_t,
-                "reason": f"every partner informed ({', '.join(targets)}); last at {format_clock(last_t or 0.0)}"
+                "reason": f"every partner informed ({self.words.names(targets)}); last at {format_clock(last_t or 0.0)}"
                 + _in_time(last_t or 0.0, start, due),
             }
         never = [t for t in targets if t not in reached]
-        reason = f"reached {len(reached)} of {len(targets)}; partners not informed in time: {', '.join(never)}"
+        reason = f"reached {len(reached)} of {len(targets)}; partners not informed in time: {self.words.names(never)}"
         return {
             **base,
             "status": "partial" if reached else "missed",
@@ -806,13 +880,14 @@ class _Scorer:
                 "status": "missed",
                 "misses": ["wrong_partner"],
                 "evidence": [m.seq for m in elsewhere],
-                "reason": f"wrong partner: messages went to {', '.join(sent_to)}, none to {', '.join(targets)}",
+                "reason": f"wrong partner: messages went to {self.words.names(sent_to)}, "
+                f"none to {self.words.names(targets)}",
             }
         return {
             **base,
             "status": "missed",
             "misses": ["not_done"],
-            "reason": f"not done: no message to {', '.join(targets)}",
+            "reason": f"not done: no message to {self.words.names(targets)}",
         }
 
     def _state(self, exp: Expectation) -> dict[str, Any]:
@@ -825,7 +900,8 @@ class _Scorer:
         ]
         unit = self.scenario.state[var].unit if var in self.scenario.state else ""
         amount = f"{number(value)}{(' ' + unit) if unit else ''}"
-        shown = f"{var} {where} {amount}"
+        label = self.words.var(var)
+        shown = f"{label}: {where} {amount}"
         log = self.log
         # The event that set the value (the start, for a value never changed) and, for a final
         # value, the end that made it final: met or missed, the verdict cites what it rests on.
@@ -843,7 +919,7 @@ class _Scorer:
         }
         holds = condition.holds(value)
         if not self._settled(condition, exp.measure, exp.at, value, holds):
-            so_far = f"{var} {amount} so far; needs {where} {condition_text(condition)}"
+            so_far = f"{label}: {amount} so far; needs {where} {condition_text(condition)}"
             return self._opened(base, evidence, so_far, due=False)
         if holds:
             return {**base, "status": "met", "misses": [], "reason": f"{shown}, {condition_text(condition)} as needed"}
@@ -938,24 +1014,28 @@ class _Scorer:
     # ----------------------------------------------------------------- words
 
     def _describe(self, exp: Expectation) -> str:
-        who = ", ".join(exp.by) if exp.by else "anyone"
+        w = self.words
+        who = w.names(exp.by) if exp.by else "Anyone"
         when = ""
         if exp.within is not None:
-            when = f" within {format_duration(exp.within)}" + (f" of {exp.after}" if exp.after else "")
+            when = f" within {format_duration(exp.within)}" + (f" of {w.trigger(exp.after)}" if exp.after else "")
         elif exp.after:
-            when = f" after {exp.after}"
+            when = f" after {w.trigger(exp.after)}"
         if exp.decision is not None:
             wanted = [exp.option] if exp.option else exp.options
-            chosen = f" with {' or '.join(wanted)}" if wanted else ""
-            return f"{who} takes decision {exp.decision}{chosen}{when}"
+            chosen = f" with {w.options(exp.decision, wanted)}" if wanted else ""
+            return f"{who} takes decision {w.decision(exp.decision)}{chosen}{when}"
         if exp.respond is not None:
-            return f"{who} responds to {exp.respond}{when}"
+            return f"{who} responds to {w.inject(exp.respond)}{when}"
         if exp.message_to_any is not None:
-            return f"{who} informs one of {', '.join(exp.message_to_any)}{when}"
+            return f"{who} informs one of {w.names(exp.message_to_any)}{when}"
         if exp.message_to_all is not None:
-            return f"{who} informs each of {', '.join(exp.message_to_all)}{when}"
+            return f"{who} informs each of {w.names(exp.message_to_all)}{when}"
         assert exp.state is not None
-        return f"{exp.state.state} {exp.measure} {condition_text(exp.state)}"
+        when = {"final": "at the end", "peak": "at its peak", "lowest": "at its lowest"}.get(
+            exp.measure, f"at {format_clock(exp.at or 0.0)}"
+        )
+        return f"{w.var(exp.state.state)} is {condition_text(exp.state)} {when}"
 
     def _corrective(self, exp: Expectation, description: str, misses: Sequence[str]) -> str:
         """A corrective action worded by why the expectation was missed, not only by its kind."""
@@ -1025,12 +1105,6 @@ def _in_time(t: float, start: float, due: float | None) -> str:
     if due is None:
         return f", {took} after the trigger"
     return f", {took} after the trigger ({format_duration(round(due - t))} to spare)"
-
-
-def _action(event: EventBase) -> str:
-    if event.type == "decision_made":  # type: ignore[attr-defined]
-        return f"{event.actor} chose {event.option} at {event.decision}"  # type: ignore[attr-defined]
-    return f"{event.actor} messaged {', '.join(event.to)}"  # type: ignore[attr-defined]
 
 
 # --------------------------------------------------------------------------- the roll-up

@@ -76,7 +76,7 @@ def test_html_report_of_a_simulated_run_is_self_contained(drill_log, tmp_path, c
         assert f">{heading}</h2>" in html
     assert "@media print" in html
     assert "wrong option" not in html  # the first option is the boom: contain is met
-    assert "not done: no message to coastguard" in html
+    assert "not done: no message to Police Coast Guard" in html
 
 
 def test_markdown_and_json_agree_with_the_score(drill_log, capsys):

@@ -131,11 +131,14 @@ def test_on_time_play_earns_every_point_and_cites_its_events(loaded, tmp_path):
     boom = expectation(card, "boom-fast")
     assert (boom.status, boom.met, boom.points, boom.max_points) == ("met", True, 2.0, 2.0)
     assert boom.evidence == [seq_of(events, "decision_made", decision="contain")]
-    assert boom.reason == "hm chose boom at T+00:03:00, 3m after the trigger (2m to spare)"
+    assert boom.reason == "Harbour master chose “Deploy the boom” at T+00:03:00, 3m after the trigger (2m to spare)"
     message = seq_of(events, "message_sent", actor="hm")
     tell = expectation(card, "tell-cg")
     assert (tell.points, tell.evidence) == (2.0, [message])
-    assert tell.reason == "hm messaged pcg, nav at T+00:04:00, 4m after the trigger (6m to spare)"
+    assert tell.reason == (
+        "Harbour master messaged Coast guard duty officer, Navy liaison at T+00:04:00, 4m after the trigger "
+        "(6m to spare)"
+    )
     both = expectation(card, "tell-both")
     assert (both.status, both.points, both.evidence) == ("met", 2.0, [message])
     answer = expectation(card, "answer-report")
@@ -143,10 +146,10 @@ def test_on_time_play_earns_every_point_and_cites_its_events(loaded, tmp_path):
     assert answer.evidence == [seq_of(events, "message_sent", actor="env")]
     # The leak stopped at 3m with one step of 3 t at 5m never happening: 2 t at the end, peak 2.
     assert (expectation(card, "oil-low").points, expectation(card, "oil-peak").points) == (1.0, 1.0)
-    assert expectation(card, "oil-low").reason == "oil final 2 t, below 10 as needed"
+    assert expectation(card, "oil-low").reason == "Oil: final 2 t, below 10 as needed"
     never = expectation(card, "after-never")
     assert (never.status, never.points, never.max_points) == ("not_triggered", 0.0, 0.0)
-    assert never.reason == "not applicable: never never happened"
+    assert never.reason == "not applicable: inject “Huge slick” never happened"
     assert [(o.id, o.points, o.max_points, o.auto_rating, o.rating) for o in card.objectives] == [
         ("contain", 4.0, 4.0, "P", "P"),
         ("inform", 5.0, 5.0, "P", "P"),
@@ -182,14 +185,14 @@ def test_wrong_option_and_the_world_it_leads_to(loaded, tmp_path):
     card, events = play(loaded, tmp_path, [(120, Decide(role="hm", decision="contain", option="wait"))])
     boom = expectation(card, "boom-fast")
     assert (boom.status, boom.misses, boom.points) == ("missed", ["wrong_option"], 0.0)
-    assert boom.reason == "wrong option: chose wait, expected boom"
+    assert boom.reason == "wrong option: chose “Wait for the contractor”, expected “Deploy the boom”"
     # The leak runs on, a step every 5 minutes until the end at 30m: 2 + 5 × 3 = 17 t.
     low = expectation(card, "oil-low")
     assert (low.status, low.misses) == ("missed", ["state"])
-    assert low.reason == "oil final 17 t; needed below 10"
+    assert low.reason == "Oil: final 17 t; needed below 10"
     # The step that set the final value, and the end that made it final.
     assert low.evidence == [max(e.seq for e in events if e.type == "state_changed"), seq_of(events, "exercise_ended")]
-    assert expectation(card, "oil-peak").reason == "oil peak 17 t; needed at most 5"
+    assert expectation(card, "oil-peak").reason == "Oil: peak 17 t; needed at most 5"
     contain = card.objectives[0]
     assert (contain.points, contain.share, contain.auto_rating) == (0.0, 0.0, "U")
     outcome = card.outcomes[0]
@@ -205,17 +208,20 @@ def test_wrong_option_and_the_world_it_leads_to(loaded, tmp_path):
 def test_a_decision_by_the_wrong_role(loaded, tmp_path):
     card, _ = play(loaded, tmp_path, [(60, Decide(role="env", decision="contain", option="boom"))])
     boom = expectation(card, "boom-fast")
-    assert (boom.misses, boom.reason) == (["wrong_role"], "wrong role: decided by env, expected hm")
+    assert (boom.misses, boom.reason) == (
+        ["wrong_role"],
+        "wrong role: decided by Environmental officer, expected Harbour master",
+    )
 
 
 def test_a_lapsed_decision_is_not_done(loaded, tmp_path):
     card, events = play(loaded, tmp_path, [])
     boom = expectation(card, "boom-fast")
-    assert boom.reason == "not done: decision contain lapsed at T+00:10:00 without a choice"
+    assert boom.reason == "not done: decision “Contain how?” lapsed at T+00:10:00 without a choice"
     assert boom.evidence == [seq_of(events, "decision_opened"), seq_of(events, "decision_timed_out")]
     assert (card.decisions[0].status, card.decisions[0].on_time) == ("timed_out", False)
-    assert expectation(card, "tell-cg").reason == "not done: no message to cg"
-    assert expectation(card, "answer-report").reason == "not done: no response to report"
+    assert expectation(card, "tell-cg").reason == "not done: no message to Coast Guard"
+    assert expectation(card, "answer-report").reason == "not done: no response to “Sheen outside”"
     assert card.overall == 0.0 and card.overall_rating == "U"
 
 
@@ -223,11 +229,13 @@ def test_a_message_to_the_wrong_partner(loaded, tmp_path):
     card, events = play(loaded, tmp_path, [(240, SendMessage(role="hm", to=["navy"], text="Spill"))])
     tell = expectation(card, "tell-cg")
     assert (tell.status, tell.misses, tell.points) == ("missed", ["wrong_partner"], 0.0)
-    assert tell.reason == "wrong partner: messages went to nav, none to cg"
+    assert tell.reason == "wrong partner: messages went to Navy liaison, none to Coast Guard"
     assert tell.evidence == [seq_of(events, "message_sent")]
     both = expectation(card, "tell-both")
     assert (both.status, both.points, both.max_points) == ("partial", 1.0, 2.0)
-    assert both.reason == "reached 1 of 2; partners not informed in time: cg (cg: not done: no message to cg)"
+    assert both.reason == (
+        "reached 1 of 2; partners not informed in time: Coast Guard (Coast Guard: not done: no message)"
+    )
     # The plan takes the author's corrective action and names who is responsible.
     item = next(i for i in card.improvement_plan if i.expectation == "tell-cg")
     assert (item.action, item.capability, item.responsible, item.due) == (
@@ -254,10 +262,16 @@ def test_a_late_message_and_one_from_the_wrong_role(loaded, tmp_path):
     )
     tell = expectation(card, "tell-cg")
     assert (tell.misses, tell.late_by) == (["too_late"], 180.0)
-    assert tell.reason == "too late by 3m: env messaged pcg at T+00:13:00, due T+00:10:00"
+    assert (
+        tell.reason
+        == "too late by 3m: Environmental officer messaged Coast guard duty officer at T+00:13:00, due T+00:10:00"
+    )
     answer = expectation(card, "answer-report")
     # env answered 8 minutes after the report; pcg's earlier message is not a recipient's.
-    assert answer.reason == "too late by 3m: env messaged pcg at T+00:13:00, due T+00:10:00"
+    assert (
+        answer.reason
+        == "too late by 3m: Environmental officer messaged Coast guard duty officer at T+00:13:00, due T+00:10:00"
+    )
 
 
 def test_override_observations_and_hot_wash(loaded, tmp_path):
@@ -397,20 +411,20 @@ def test_windows_still_open_when_the_log_stops_are_open_not_missed(loaded):
     # A message to the wrong partner so far, but ten minutes to put it right: open, not a miss.
     assert (tell.status, tell.misses, tell.max_points) == ("open", ["open"], 0.0)
     assert tell.reason == (
-        "open when the log stopped at T+00:02:00 (due T+00:10:00): so far wrong partner: messages went to nav, "
-        "none to cg"
+        "open when the log stopped at T+00:02:00 (due T+00:10:00): so far wrong partner: messages went to "
+        "Navy liaison, none to Coast Guard"
     )
     both = expectation(card, "tell-both")
     assert both.status == "open" and both.reason.startswith(
         "open when the log stopped at T+00:02:00 (due T+00:15:00): reached 1 of 2 so far"
     )
     assert expectation(card, "boom-fast").reason == (
-        "open when the log stopped at T+00:02:00 (due T+00:05:00): decision contain not yet taken"
+        "open when the log stopped at T+00:02:00 (due T+00:05:00): decision “Contain how?” not yet taken"
     )
     assert expectation(card, "oil-low").status == "open"  # the final value is not known
     assert expectation(card, "oil-peak").status == "open"  # 2 t so far; it may still pass 5
     assert expectation(card, "answer-report").reason == (
-        "not applicable: inject report was never delivered (the log stops at T+00:02:00)"
+        "not applicable: inject “Sheen outside” was never delivered (the log stops at T+00:02:00)"
     )
     assert card.improvement_plan == [] and card.max_points == 0.0
 
@@ -439,7 +453,7 @@ def test_the_corrective_action_follows_why_it_was_missed(tmp_path):
     wrong_option = action([(120, Decide(role="hm", decision="contain", option="wait"))], "boom-fast")
     assert wrong_option == (
         "Review the decision criteria and what each option leads to with the decision-makers. "
-        "Expected: hm takes decision contain with boom within 5m of alarm."
+        "Expected: Harbour master takes decision “Contain how?” with “Deploy the boom” within 5m of inject “Hose parted”."
     )
     assert action([(480, Decide(role="hm", decision="contain", option="boom"))], "boom-fast").startswith(
         "Cut the time from trigger to action"
@@ -514,3 +528,32 @@ def test_once_the_window_has_closed_an_early_end_judges_what_was_due():
     ratings = {o.id: o.rating for o in card.objectives}
     assert ratings == {"share": "U", "coordinate": None, "interdict": None, "protect": None, "inform": None}
     assert [p.expectation for p in card.improvement_plan] == ["cso-raises-alarm", "cso-tells-region"]
+
+
+@pytest.mark.parametrize("name", ["maritime", "cyber", "cbrn", "port-drill"])
+def test_reasons_and_findings_name_roles_options_and_state_as_the_scenario_shows_them(name, tmp_path):
+    """A room reads the debrief: no id the scenario gives a name, label or title shows in its words."""
+    loaded = load_file(resolve_scenario(name))
+    scenario = loaded.scenario
+    named = {r.id for r in scenario.roles if r.name != r.id} | {t.id for t in scenario.teams if t.name != t.id}
+    named |= {o.id for d in scenario.decisions for o in d.options if o.label != o.id}
+    named |= {v for v, spec in scenario.state.items() if spec.label and spec.label != v}
+    # Ids with a hyphen or underscore cannot be ordinary words of a sentence or a name.
+    ids = {i for i in named if "-" in i or "_" in i}
+    assert ids
+    path = tmp_path / "run.db"
+    seen: set[str] = set()
+    for policy, seed in (("random", 1), ("random", 5), ("none", 0), ("first", 0)):
+        path.unlink(missing_ok=True)
+        assert main(["simulate", name, "--policy", policy, "--seed", str(seed), "--log", str(path)]) == 0
+        with EventStore(path) as store:
+            card = score(scenario, store.events())
+        texts = [e.reason for o in card.objectives for e in o.expectations]
+        texts += [e.description for o in card.objectives for e in o.expectations]
+        texts += [f.text for f in card.strengths + card.improvements]
+        texts += [i.action for i in card.improvement_plan]
+        for text in texts:
+            words = set(text.replace(",", " ").replace(";", " ").replace(":", " ").replace("(", " ").split())
+            assert not ids & words, (name, policy, text)
+        seen.update(texts)
+    assert any(" chose “" in text for text in seen), name
