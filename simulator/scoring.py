@@ -370,6 +370,8 @@ class Words:
             for option in decision.options:
                 self._labels[(decision.id, option.id)] = option.label
         self._vars = {var: spec.label or var for var, spec in scenario.state.items()}
+        self._units = {var: f" {spec.unit}" for var, spec in scenario.state.items() if spec.unit}
+        self._questions = {q.id: q.text for q in scenario.hotwash}
 
     def name(self, ident: str) -> str:
         """A role or team by name ("all": everyone)."""
@@ -409,6 +411,28 @@ class Words:
         """A state variable by its label."""
         return self._vars.get(var, var)
 
+    def unit(self, var: str) -> str:
+        """A state variable's unit with a leading space, or nothing."""
+        return self._units.get(var, "")
+
+    def question(self, question: str) -> str:
+        """A hot wash question by its text, quoted."""
+        return f"“{self._questions.get(question, question)}”"
+
+    def cause(self, cause: str) -> str:
+        """Why a state variable changed (`option:D/O`, `inject:I`, `timeout:D`, `dynamic:ID`), in words."""
+        kind, _, ref = cause.partition(":")
+        if kind == "option" and "/" in ref:
+            decision, _, option = ref.partition("/")
+            return f"after {self.option(decision, option)}"
+        if kind == "inject":
+            return f"inject {self.inject(ref)}"
+        if kind == "timeout":
+            return f"decision {self.decision(ref)} lapsed"
+        if kind == "dynamic":
+            return f"dynamics {ref}"
+        return cause
+
     def chose(self, event: EventBase) -> str:
         """Who chose what at a `decision_made` event."""
         option = self.option(event.decision, event.option)  # type: ignore[attr-defined]
@@ -417,7 +441,7 @@ class Words:
     def action(self, event: EventBase) -> str:
         """A choice or a message, in words."""
         if event.type == "decision_made":  # type: ignore[attr-defined]
-            return f"{self.chose(event)} at {self.decision(event.decision)}"  # type: ignore[attr-defined]
+            return f"{self.chose(event)} for {self.decision(event.decision)}"  # type: ignore[attr-defined]
         return f"{self.name(event.actor)} messaged {self.names(event.to)}"  # type: ignore[attr-defined]
 
 

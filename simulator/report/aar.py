@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict
 from simulator.events import EventBase
 from simulator.loader import LoadedScenario, load_text
 from simulator.schema import Scenario
-from simulator.scoring import DUE_DAYS, Scorecard, number, paused_gc, score
+from simulator.scoring import DUE_DAYS, Scorecard, Words, number, paused_gc, score
 from simulator.store import EventStore, LogError, stored_scenario_name
 
 FORMAT = "tabletop-aar/1"
@@ -204,10 +204,11 @@ def _seed(events: Sequence[EventBase], meta: dict[str, str]) -> int | None:
 def timeline(scenario: Scenario, events: Sequence[EventBase], limit: int | None = None) -> list[TimelineEntry]:
     """The significant events in words (the first `limit` of them); dynamic state steps are left out."""
     entries: list[TimelineEntry] = []
+    words = Words(scenario)
     # Built without re-validation: every field comes from already validated events.
     construct = TimelineEntry.model_construct
     for e in events:
-        line = describe(e)
+        line = describe(e, words)
         if line is not None:
             kind, lanes, text = line
             entries.append(construct(seq=e.seq, t=e.t, kind=kind, actor=e.actor, lanes=lanes, text=text))
@@ -216,7 +217,7 @@ def timeline(scenario: Scenario, events: Sequence[EventBase], limit: int | None 
     return entries
 
 
-def timeline_dicts(events: Sequence[EventBase]) -> list[dict[str, object]]:
+def timeline_dicts(scenario: Scenario, events: Sequence[EventBase]) -> list[dict[str, object]]:
     """The whole timeline as plain dicts in `TimelineEntry` field order, equal to its `model_dump(mode="json")`.
 
     The JSON report needs every entry of a large log as data only: plain dicts cost a fraction of
@@ -224,8 +225,9 @@ def timeline_dicts(events: Sequence[EventBase]) -> list[dict[str, object]]:
     """
     rows: list[dict[str, object]] = []
     append = rows.append
+    words = Words(scenario)
     for e in events:
-        line = describe(e)
+        line = describe(e, words)
         if line is not None:
             kind, lanes, text = line
             append({"seq": e.seq, "t": e.t, "kind": kind, "actor": e.actor, "lanes": lanes, "text": text})
@@ -239,32 +241,32 @@ def significant(e: EventBase) -> bool:
     return e.type != "exercise_started"  # type: ignore[attr-defined]
 
 
-def describe(e: EventBase) -> tuple[str, list[str], str] | None:
-    """(kind, lanes, text) for a significant event, None for the rest."""
+def describe(e: EventBase, words: Words) -> tuple[str, list[str], str] | None:
+    """(kind, lanes, text) for a significant event, None for the rest; people, options and state by name."""
     kind = e.type  # type: ignore[attr-defined]
     if kind == "state_changed":
         if e.cause.startswith("dynamic:"):  # type: ignore[attr-defined]
             return None
-        # At most two decimals, like every value the report shows: "83.7791" reads as noise.
-        return "state", [], f"{e.var} {number(e.previous)} → {number(e.value)} ({e.cause})"  # type: ignore[attr-defined]
+        return "state", [], state_line(e, words)
     if kind == "inject_delivered":
-        return "inject", list(e.to), f"{e.inject}: {e.sender} → {', '.join(e.to)} [{e.channel}] {e.title}"  # type: ignore[attr-defined]
+        to = words.names(e.to)  # type: ignore[attr-defined]
+        return "inject", list(e.to), f"{e.sender} → {to} [{e.channel}] {e.title}"  # type: ignore[attr-defined]
     if kind == "decision_opened":
-        return "decision", list(e.by), f"decision {e.decision} opened for {', '.join(e.by)}: {e.prompt}"  # type: ignore[attr-defined]
+        return "decision", list(e.by), f"decision for {words.names(e.by)}: {e.prompt}"  # type: ignore[attr-defined]
     if kind == "decision_made":
-        return "decided", [e.actor], f"{e.actor} chose {e.option} at {e.decision}"  # type: ignore[attr-defined]
+        return "decided", [e.actor], f"{words.chose(e)} for {words.decision(e.decision)}"  # type: ignore[attr-defined]
     if kind == "decision_timed_out":
-        return "timeout", [], f"decision {e.decision} lapsed without a choice"  # type: ignore[attr-defined]
+        return "timeout", [], f"decision {words.decision(e.decision)} lapsed without a choice"  # type: ignore[attr-defined]
     if kind == "message_sent":
-        return "message", [e.actor], f"{e.actor} → {', '.join(e.to)}: {e.text}"  # type: ignore[attr-defined]
+        return "message", [e.actor], f"{words.name(e.actor)} → {words.names(e.to)}: {e.text}"  # type: ignore[attr-defined]
     if kind == "observation":
         return "observation", [], f"{e.kind}: {e.text}"  # type: ignore[attr-defined]
     if kind == "rating_overridden":
         return "override", [], f"{e.objective} rated {e.rating}: {e.reason}"  # type: ignore[attr-defined]
     if kind == "hotwash_answered":
-        return "hotwash", [e.actor], f"{e.question}: {e.answer}"  # type: ignore[attr-defined]
+        return "hotwash", [e.actor], f"{words.name(e.actor)} on {words.question(e.question)}: {e.answer}"  # type: ignore[attr-defined]
     if kind == "inject_cancelled":
-        return "cancelled", [], f"{e.inject} cancelled"  # type: ignore[attr-defined]
+        return "cancelled", [], f"inject {words.inject(e.inject)} cancelled"  # type: ignore[attr-defined]
     if kind == "exercise_ended":
         return "end", [], e.reason  # type: ignore[attr-defined]
     if kind == "clock_changed":
@@ -272,14 +274,20 @@ def describe(e: EventBase) -> tuple[str, list[str], str] | None:
     return None
 
 
-def event_line(e: EventBase) -> str:
+def state_line(e: EventBase, words: Words) -> str:
+    """A state change in words: the variable's label, the values (at most two decimals) and why."""
+    change = f"{number(e.previous)} → {number(e.value)}"  # type: ignore[attr-defined]
+    return f"{words.var(e.var)}: {change}{words.unit(e.var)} ({words.cause(e.cause)})"  # type: ignore[attr-defined]
+
+
+def event_line(e: EventBase, words: Words) -> str:
     """Any event in words, for the appendix."""
-    line = describe(e)
+    line = describe(e, words)
     if line is not None:
         return line[2]
     kind = e.type  # type: ignore[attr-defined]
     if kind == "state_changed":
-        return f"{e.var} {number(e.previous)} → {number(e.value)} ({e.cause})"  # type: ignore[attr-defined]
+        return state_line(e, words)
     if kind == "exercise_started":
         return f"{e.title} (seed {e.seed})"  # type: ignore[attr-defined]
     return kind

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from simulator.durations import format_clock, format_duration
 from simulator.events import EventBase
 from simulator.schema import Scenario
-from simulator.scoring import Scorecard, number
+from simulator.scoring import Scorecard, Words, number
 
 WIDTH = 860
 RIGHT = 20
@@ -225,6 +225,7 @@ def lane_chart(scenario: Scenario, events: Sequence[EventBase], end: float) -> L
     merged: dict[tuple[int, int, str], Mark] = {}
     windows: list[tuple[float, float, float, str]] = []
     opened: dict[str, EventBase] = {}
+    words = Words(scenario)
 
     def put(role: str, t: float, kind: str, title: Callable[[], str]) -> None:
         lane = lane_of.get(role)
@@ -243,15 +244,15 @@ def lane_chart(scenario: Scenario, events: Sequence[EventBase], end: float) -> L
         kind = e.type  # type: ignore[attr-defined]
         if kind == "inject_delivered":
             for role in e.to:  # type: ignore[attr-defined]
-                put(role, e.t, "inject", lambda e=e: f"{format_clock(e.t)} inject {e.inject}: {e.title}")  # type: ignore[attr-defined]
+                put(role, e.t, "inject", lambda e=e: f"{format_clock(e.t)} inject: {e.title}")  # type: ignore[attr-defined]
         elif kind == "message_sent":
-            put(e.actor, e.t, "message", lambda e=e: f"{format_clock(e.t)} message to {', '.join(e.to)}")  # type: ignore[attr-defined]
+            put(e.actor, e.t, "message", lambda e=e: f"{format_clock(e.t)} message to {words.names(e.to)}")  # type: ignore[attr-defined]
         elif kind == "decision_opened":
             opened[e.decision] = e  # type: ignore[attr-defined]
         elif kind in ("decision_made", "decision_timed_out"):
             start = opened.get(e.decision)  # type: ignore[attr-defined]
             if kind == "decision_made":
-                put(e.actor, e.t, "decided", lambda e=e: f"{format_clock(e.t)} {e.decision} → {e.option}")  # type: ignore[attr-defined]
+                put(e.actor, e.t, "decided", lambda e=e: f"{format_clock(e.t)} {words.chose(e)}")  # type: ignore[attr-defined]
             if start is not None and len(windows) < 2000:
                 # The window from opening to choice or lapse, on the first role that could decide.
                 for role in start.by[:1]:  # type: ignore[attr-defined]
@@ -263,11 +264,16 @@ def lane_chart(scenario: Scenario, events: Sequence[EventBase], end: float) -> L
                                 round(x_of(start.t), 1),
                                 round(max(x_of(e.t), x_of(start.t) + 2), 1),
                                 lanes[lane_of[role]].y,
-                                f"{e.decision}: {verdict} after {took}",  # type: ignore[attr-defined]
+                                f"{words.decision(e.decision)}: {verdict} after {took}",  # type: ignore[attr-defined]
                             )
                         )
                         if kind == "decision_timed_out":
-                            put(role, e.t, "timeout", lambda e=e: f"{format_clock(e.t)} {e.decision} lapsed")  # type: ignore[attr-defined]
+                            put(
+                                role,
+                                e.t,
+                                "timeout",
+                                lambda e=e: f"{format_clock(e.t)} {words.decision(e.decision)} lapsed",
+                            )  # type: ignore[attr-defined]
     marks = sorted(merged.values(), key=lambda m: (m.y, m.x, m.kind))
     for mark in marks:
         if mark.count > 1:

@@ -20,7 +20,7 @@ from simulator.report.aar import FORMAT, Report, event_line, significant, timeli
 from simulator.report.aar import timeline as build_timeline
 from simulator.report.charts import lane_chart, rating_chart, state_chart
 from simulator.safetext import clean
-from simulator.scoring import RATING_WORDS, STATUS_WORDS, number, paused_gc
+from simulator.scoring import RATING_WORDS, STATUS_WORDS, Words, number, paused_gc
 
 FORMATS = ("md", "html", "json")
 DEFAULT_APPENDIX = 5000
@@ -78,7 +78,7 @@ def _environment() -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.filters.update(clock=_clock, dur=_dur, pct=_pct, num=_num, status=_status, names=_names)
-    env.globals.update(rating_words=RATING_WORDS, event_line=event_line)
+    env.globals.update(rating_words=RATING_WORDS)
     return env
 
 
@@ -116,7 +116,9 @@ def _context(report: Report, appendix_limit: int | None) -> dict[str, Any]:
         cited = _cited(report)
         appendix.extend(e for e in events[limit:] if e.seq in cited)
     roles = {r.id: r.name for r in report.scenario.roles}
+    words = Words(report.scenario)
     return {
+        "event_line": lambda e: event_line(e, words),
         "r": report,
         "o": report.overview,
         "s": report.score,
@@ -187,7 +189,9 @@ def _json_text(report: Report) -> str:
         "overview": report.overview.model_dump(mode="json"),
         "score": report.score.model_dump(mode="json"),
         "timeline": (
-            [entry.model_dump(mode="json") for entry in cached] if cached is not None else timeline_dicts(report.events)
+            [entry.model_dump(mode="json") for entry in cached]
+            if cached is not None
+            else timeline_dicts(report.scenario, report.events)
         ),
     }
     # Nothing in the head refers to itself: skipping the circular-reference check is safe.
