@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -54,3 +57,33 @@ def test_msel_log_export_and_sweep_refuse_to_write_over_their_input(log, tmp_pat
     err = capsys.readouterr().err
     assert err.count("is the input file") == 3
     assert (digest(scenario), digest(log)) == before
+
+
+def test_simulate_log_under_a_file_is_one_error_line_and_no_traceback(tmp_path):
+    # A file where a folder of the path should be once crashed after the whole run.
+    blocker = tmp_path / "notes.txt"
+    blocker.write_text("not a folder\n", encoding="utf-8")
+    target = blocker / "runs" / "drill.db"
+    done = subprocess.run(
+        [sys.executable, "-m", "ui.cli", "simulate", str(DRILL), "--log", str(target)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert done.returncode == 1
+    assert done.stdout == ""
+    assert done.stderr == f"tabletop: error: cannot write {target}: {blocker} is a file, not a folder\n"
+
+
+def test_simulate_log_that_is_a_folder_is_refused_before_the_run(tmp_path, capsys):
+    assert main(["simulate", str(DRILL), "--log", str(tmp_path)]) == 1
+    out = capsys.readouterr()
+    assert out.out == ""
+    assert out.err == f"tabletop: error: cannot write {tmp_path}: it is a folder\n"
+
+
+def test_simulate_log_makes_missing_folders(tmp_path, capsys):
+    target = tmp_path / "runs" / "today" / "drill.db"
+    assert main(["simulate", str(DRILL), "--log", str(target), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["log"] == str(target)
+    assert target.stat().st_size > 0

@@ -43,3 +43,28 @@ def overwrites_input(output: str | Path, *inputs: str | Path) -> str | None:
         if same or out.resolve() == src.resolve():
             return f"{output} is the input file {source}; write the output somewhere else"
     return None
+
+
+def unwritable(output: str | Path) -> str | None:
+    """Why a new file cannot be written at `output` (its folders are made as needed), or None.
+
+    Checked before the work that would fill the file, so that a mistyped path costs an error line,
+    not a finished run followed by a traceback.
+    """
+    out = Path(output)
+    if out.is_dir():
+        return f"cannot write {output}: it is a folder"
+    if out.exists():
+        return None  # an existing file is the writer's to accept or refuse, with its own message
+    # The nearest part of the path that exists must be a folder: "log.db/run.db" is a slip.
+    existing = next((parent for parent in out.parents if parent.exists()), None)
+    if existing is not None and not existing.is_dir():
+        return f"cannot write {output}: {existing} is a file, not a folder"
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        # Exclusive creation: nothing that appeared meanwhile is touched; the probe goes at once.
+        out.open("xb").close()
+        out.unlink()
+    except OSError as exc:
+        return f"cannot write {output}: {exc.strerror or exc}"
+    return None

@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 
-from simulator.cli.common import fail, load_or_report
+from simulator.cli.common import fail, load_or_report, unwritable
 from simulator.diagnostics import ScenarioError
 from simulator.durations import format_clock
 from simulator.events import (
@@ -52,6 +52,8 @@ def run(args: argparse.Namespace) -> int:
     loaded = load_or_report(args.scenario)
     if loaded is None:
         return 1
+    if args.log is not None and (problem := unwritable(args.log)):
+        return fail(problem)
     policy_name = args.policy
     if policy_name == "model" and loaded.scenario.model is None:
         policy_name = "first"
@@ -68,6 +70,9 @@ def run(args: argparse.Namespace) -> int:
         result = simulate(loaded, policy, seed=args.seed, log=args.log)
     except LogError as exc:
         return fail(str(exc))
+    except OSError as exc:
+        # The path passed the check but writing failed anyway (disk full, permissions changed).
+        return fail(f"cannot write {args.log}: {exc.strerror or exc}")
     summary = result.summary()
     card = score(loaded.scenario, result.events)
     summary["score"] = card.model_dump(mode="json")
