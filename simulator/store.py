@@ -62,6 +62,9 @@ class EventStore:
         self.path = Path(path)
         if not create and not self.path.exists():
             raise LogError(f"{self.path}: no such log file")
+        if self.path.is_dir():
+            # SQLite would say "disk I/O error", which sends people looking for a hardware fault.
+            raise LogError(f"{self.path}: is a folder, not a log file")
         if not create and self.path.is_file() and self.path.stat().st_size == 0:
             # SQLite would take an empty file for an empty database (and a writer would fill it in).
             raise LogError(f"{self.path}: empty file, not a Tabletop log")

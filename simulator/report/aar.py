@@ -125,7 +125,79 @@ def read_log(path: str | Path) -> tuple[LoadedScenario, list[EventBase], dict[st
     if not events:
         raise LogError(f"{path}: log holds no events: the exercise never started")
     loaded = load_text(source, stored_scenario_name(path))
+    problem = mismatch(loaded.scenario, events, meta)
+    if problem is not None:
+        raise LogError(f"{path}: {problem}")
     return loaded, events, meta
+
+
+def mismatch(scenario: Scenario, events: Sequence[EventBase], meta: dict[str, str]) -> str | None:
+    """Why the events do not belong to the scenario stored beside them (None: they do).
+
+    Scoring a log against another scenario, or another version of it, gives a report whose every
+    figure is wrong but looks right; so does a log that lost its beginning. Both are refused, by
+    the first event that shows it: its `exercise_started`, or an id the scenario does not have.
+    """
+    first = events[0]
+    if first.type != "exercise_started":  # type: ignore[attr-defined]
+        return (
+            f"event {first.seq} is {first.type}, not exercise_started: the log lost its beginning "  # type: ignore[attr-defined]
+            "and cannot be scored"
+        )
+    if first.scenario != scenario.id:  # type: ignore[attr-defined]
+        return (
+            f"its events were recorded for scenario {first.scenario!r}, but the scenario stored in "  # type: ignore[attr-defined]
+            f"the log is {scenario.id!r}: the log has been altered and cannot be scored"
+        )
+    stored, recorded = meta.get("scenario_sha256") or "", first.sha256 or ""  # type: ignore[attr-defined]
+    if stored and recorded and stored != recorded:
+        return (
+            f"its events were recorded with another version of scenario {scenario.id!r} (sha256 "
+            f"{recorded[:12]}…) than the one stored in the log ({stored[:12]}…): the log has been altered "
+            "and cannot be scored"
+        )
+    return _unknown_reference(scenario, events)
+
+
+def _unknown_reference(scenario: Scenario, events: Sequence[EventBase]) -> str | None:
+    """The first event naming a role, inject, decision, option, variable, objective or question the scenario lacks."""
+    actors = {r.id for r in scenario.roles} | {"system", "facilitator"}
+    roles = {r.id for r in scenario.roles}
+    injects = {i.id for i in scenario.injects}
+    options = {d.id: {o.id for o in d.options} for d in scenario.decisions}
+    objectives = {o.id for o in scenario.objectives}
+    questions = {q.id for q in scenario.hotwash}
+    for e in events:
+        kind = e.type  # type: ignore[attr-defined]
+        what: str | None = None
+        if e.actor not in actors:
+            what = f"role {e.actor!r}"
+        elif kind == "state_changed":
+            if e.var not in scenario.state:  # type: ignore[attr-defined]
+                what = f"state variable {e.var!r}"  # type: ignore[attr-defined]
+        elif kind == "message_sent":
+            what = next((f"role {r!r}" for r in e.to if r not in roles), None)  # type: ignore[attr-defined]
+        elif kind == "inject_delivered":
+            if not e.adhoc and e.inject not in injects:  # type: ignore[attr-defined]
+                what = f"inject {e.inject!r}"  # type: ignore[attr-defined]
+            else:
+                what = next((f"role {r!r}" for r in e.to if r not in roles), None)  # type: ignore[attr-defined]
+        elif kind in ("decision_opened", "decision_made", "decision_timed_out"):
+            if e.decision not in options:  # type: ignore[attr-defined]
+                what = f"decision {e.decision!r}"  # type: ignore[attr-defined]
+            elif kind == "decision_made" and e.option not in options[e.decision]:  # type: ignore[attr-defined]
+                what = f"option {e.option!r} of decision {e.decision!r}"  # type: ignore[attr-defined]
+        elif kind == "rating_overridden" or (kind == "observation" and e.objective is not None):  # type: ignore[attr-defined]
+            if e.objective not in objectives:  # type: ignore[attr-defined]
+                what = f"objective {e.objective!r}"  # type: ignore[attr-defined]
+        elif kind == "hotwash_answered" and e.question not in questions:  # type: ignore[attr-defined]
+            what = f"hot wash question {e.question!r}"  # type: ignore[attr-defined]
+        if what is not None:
+            return (
+                f"event {e.seq} names {what}, which the scenario stored in the log does not have: "
+                "the log does not match its scenario and cannot be scored"
+            )
+    return None
 
 
 def build_report(scenario: Scenario, events: Sequence[EventBase], meta: dict[str, str] | None = None) -> Report:
