@@ -231,6 +231,18 @@ class EventStore:
         return store
 
 
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def holds_database(path: str | Path) -> bool:
+    """Whether a file is an SQLite database, such as an exercise log: a report written over it would destroy it."""
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(len(SQLITE_HEADER)) == SQLITE_HEADER
+    except OSError:
+        return False
+
+
 def stored_scenario_name(path: str | Path) -> str:
     """How problems in the copy of the scenario inside a log name their source: the log, not the file it came from."""
     return f"{path} (stored scenario)"

@@ -123,3 +123,13 @@ def test_the_untouched_log_still_reports(tmp_path, good_log):
     run = tabletop("report", str(good_log), "-o", str(out))
     assert run.returncode == 0, run.stderr
     assert out.read_text(encoding="utf-8").startswith('{"format": "tabletop-aar/1"')
+
+
+def test_a_report_is_not_written_over_another_exercise_log(tmp_path, good_log):
+    other = tmp_path / "other.db"
+    shutil.copy(good_log, other)
+    before = other.read_bytes()
+    run = tabletop("report", str(good_log), "-o", str(other))
+    assert run.returncode == 1 and "Traceback" not in run.stderr
+    assert "is an SQLite database (an exercise log?) and would be lost" in run.stderr
+    assert other.read_bytes() == before

@@ -254,6 +254,17 @@ def test_an_unwritable_report_path_fails_before_any_run(monkeypatch, capsys, tmp
     assert capsys.readouterr().err == f"tabletop: error: cannot write {report}: {expected}\n"
 
 
+def test_the_report_is_not_written_over_an_exercise_log(capsys, tmp_path):
+    log = tmp_path / "workshop.db"
+    assert main(["simulate", "port-drill", "--policy", "none", "--log", str(log)]) == 0
+    before = log.read_bytes()
+    capsys.readouterr()
+    assert main(["sweep", "port-drill", "--runs", "3", "--jobs", "1", "-o", str(log)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"tabletop: error: cannot write {log}: it is an SQLite database (an exercise log?)")
+    assert log.read_bytes() == before
+
+
 # --------------------------------------------------------------------------- what is shown
 
 

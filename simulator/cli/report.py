@@ -10,7 +10,7 @@ from simulator.cli.common import fail, overwrites_input
 from simulator.diagnostics import ScenarioError
 from simulator.durations import format_clock
 from simulator.report import DEFAULT_APPENDIX, FORMATS, build_report, read_log, render
-from simulator.store import LogError
+from simulator.store import LogError, holds_database
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -47,6 +47,11 @@ def run(args: argparse.Namespace) -> int:
         clash = overwrites_input(args.output, args.log)
         if clash:
             return fail(clash)
+        if holds_database(args.output):
+            # Another exercise's log, say `-o runs/other.db` for `-o runs/other.md`: it would be lost.
+            return fail(
+                f"{args.output}: is an SQLite database (an exercise log?) and would be lost; choose another file"
+            )
         try:
             # Like `simulate --log`, a missing folder is created rather than refused.
             Path(args.output).parent.mkdir(parents=True, exist_ok=True)

@@ -16,6 +16,7 @@ from simulator.cli.common import fail, load_or_report, overwrites_input
 from simulator.diagnostics import ScenarioError
 from simulator.loader import load_response_file
 from simulator.policies import POLICY_NAMES, unknown_policy
+from simulator.store import holds_database
 from simulator.sweep import SweepError, default_jobs, sweep
 from simulator.sweep.report import html, notes, terminal, warning_lines
 
@@ -114,6 +115,10 @@ def prepare_output(path: Path) -> str | None:
     """Make the report's folder (as `report -o` does) and check a file can be written there; the problem, or None."""
     if path.is_dir():
         return f"cannot write {path}: it is a folder"
+    if holds_database(path):
+        return (
+            f"cannot write {path}: it is an SQLite database (an exercise log?) and would be lost; choose another file"
+        )
     folder = path.parent
     try:
         folder.mkdir(parents=True, exist_ok=True)
