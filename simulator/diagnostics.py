@@ -56,4 +56,6 @@ class ScenarioError(Exception):
 
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = capped(problems)
+        self.total = len(problems)
+        """How many problems there are, counting those `problems` leaves out."""
         super().__init__("\n".join(str(p) for p in self.problems))

@@ -280,3 +280,12 @@ def test_json_reports_an_unknown_name_as_a_file_entry(capsys, monkeypatch):
     (entry,) = json.loads(out)
     assert entry["file"] == "maritme" and entry["ok"] is False
     assert entry["errors"][0]["message"].endswith("did you mean maritime-bintan?")
+
+
+@pytest.mark.parametrize("command", [["simulate"], ["msel"], ["simulate", "--json"]])
+def test_other_commands_print_a_broken_file_as_validate_does(command, capsys, monkeypatch):
+    _, validate_out, _ = run(capsys, monkeypatch, "validate", "bad/too-many-problems.yaml")
+    status, out, err = run(capsys, monkeypatch, command[0], "bad/too-many-problems.yaml", *command[1:])
+    assert (status, out) == (1, "")
+    assert err == validate_out
+    assert err.splitlines()[-1] == "bad/too-many-problems.yaml: note: 50 more problems not shown"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -199,7 +200,13 @@ def test_lint_prints_at_most_100_problems_per_file_then_how_many_more(tmp_path, 
     assert status == 1
     assert len(lines) == 101
     assert lines[99] == f"s.yaml:{line_of(text, '{id: idle-099')}:10: warning: role 'idle-099' receives no inject"
-    assert lines[100] == f"s.yaml:{line_of(text, '{id: idle-100')}:10: warning: … and 50 more problems not shown"
+    # As validate prints it: no position, since the warnings left out are spread over the file.
+    assert lines[100] == "s.yaml: note: 50 more problems not shown"
+    # JSON is for tools counting warnings: every one, and no note posing as a warning.
+    assert main(["lint", "--json", "s.yaml"]) == 1
+    entries = json.loads(capsys.readouterr().out)
+    assert len(entries) == 150
+    assert entries[-1]["message"] == "role 'idle-149' receives no inject"
     # Each file is capped on its own, so a noisy file does not hide the next one's warnings.
     (tmp_path / "t.yaml").write_text(changed("deadline: 10m", "deadline: 70m"), encoding="utf-8")
     assert main(["lint", "s.yaml", "t.yaml"]) == 1
@@ -213,3 +220,13 @@ def test_lint_help_documents_the_exit_status(capsys):
     assert "exit status: 0 no warnings, 1 a warning or an error (so a CI check fails on warnings), 2 usage error" in (
         help_text
     )
+
+
+def test_lint_of_a_file_with_too_many_errors_notes_the_rest_like_validate(capsys, monkeypatch):
+    monkeypatch.chdir(Path(__file__).resolve().parent / "data")
+    assert main(["lint", "bad/too-many-problems.yaml"]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 101
+    assert lines[100] == "bad/too-many-problems.yaml: note: 50 more problems not shown"
+    assert main(["lint", "--json", "bad/too-many-problems.yaml"]) == 1
+    assert len(json.loads(capsys.readouterr().out)) == 150

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from simulator.bundled import resolve_scenario
-from simulator.diagnostics import ScenarioError
+from simulator.diagnostics import MAX_PROBLEMS, Problem, ScenarioError
 from simulator.loader import LoadedScenario, load_file
 
 
@@ -16,9 +16,30 @@ def load_or_report(name: str) -> LoadedScenario | None:
     try:
         return load_file(resolve_scenario(name))
     except ScenarioError as exc:
-        for problem in exc.problems:
-            print(problem, file=sys.stderr)
+        for line in error_lines(exc):
+            print(line, file=sys.stderr)
         return None
+
+
+def error_lines(exc: ScenarioError) -> list[str]:
+    """The lines a terminal shows for a file that cannot be used (see `problem_lines`)."""
+    # Past MAX_PROBLEMS the capped list ends in a positioned "… and N more" line: left out here.
+    return problem_lines(exc.problems[:MAX_PROBLEMS], exc.total)
+
+
+def problem_lines(problems: list[Problem], total: int | None = None) -> list[str]:
+    """The first MAX_PROBLEMS problems of one file, then `FILE: note: N more problems not shown`.
+
+    `total` counts every problem when `problems` holds only the first ones. The note has no
+    line and column: the problems left out are spread over the file, and an editor that jumped to
+    the position of one of them would hide the rest.
+    """
+    total = len(problems) if total is None else total
+    lines = [str(problem) for problem in problems[:MAX_PROBLEMS]]
+    if total > MAX_PROBLEMS and problems:
+        rest = total - MAX_PROBLEMS
+        lines.append(f"{problems[0].file}: note: {rest:,} more {'problem' if rest == 1 else 'problems'} not shown")
+    return lines
 
 
 def fail(message: str, status: int = 1) -> int:

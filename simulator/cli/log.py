@@ -7,7 +7,7 @@ import json
 import sys
 from collections import Counter
 
-from simulator.cli.common import fail, overwrites_input
+from simulator.cli.common import error_lines, fail, overwrites_input
 from simulator.diagnostics import ScenarioError
 from simulator.durations import format_clock
 from simulator.events import EventBase
@@ -111,8 +111,8 @@ def run_verify(args: argparse.Namespace) -> int:
         loaded = load_text(source, stored_scenario_name(args.db))
         replay(loaded, events, seed=int(meta.get("seed", "0")))
     except ScenarioError as exc:
-        for problem in exc.problems:
-            print(problem, file=sys.stderr)
+        for line in error_lines(exc):
+            print(line, file=sys.stderr)
         return fail(f"{args.db}: the scenario stored in the log no longer validates")
     except (ReplayError, ValueError) as exc:
         return fail(f"{args.db}: {exc}")

@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 
-from simulator.cli.common import fail, load_or_report, unwritable
+from simulator.cli.common import error_lines, fail, load_or_report, unwritable
 from simulator.diagnostics import ScenarioError
 from simulator.durations import format_clock
 from simulator.events import (
@@ -61,8 +61,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         policy = make_policy(policy_name, loaded.scenario, args.seed)
     except ScenarioError as exc:
-        for problem in exc.problems:
-            print(problem, file=sys.stderr)
+        for line in error_lines(exc):
+            print(line, file=sys.stderr)
         return 1
     except ValueError as exc:
         return fail(str(exc))

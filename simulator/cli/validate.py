@@ -8,7 +8,8 @@ from collections.abc import Callable
 from typing import Any
 
 from simulator.bundled import resolve_scenario
-from simulator.diagnostics import MAX_PROBLEMS, Problem, ScenarioError
+from simulator.cli.common import error_lines
+from simulator.diagnostics import MAX_PROBLEMS, ScenarioError
 from simulator.loader import ScenarioFileError, load_file
 from simulator.schema import Scenario
 
@@ -68,18 +69,6 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
-def _printed(path: str, exc: ScenarioError) -> list[str]:
-    """The lines a terminal shows: the first MAX_PROBLEMS problems, then how many more, at no position."""
-    total = exc.total if isinstance(exc, ScenarioFileError) else len(exc.problems)
-    shown: list[Problem] = exc.problems[:MAX_PROBLEMS] if total > MAX_PROBLEMS else exc.problems
-    lines = [str(problem) for problem in shown]
-    if total > MAX_PROBLEMS:
-        rest = total - MAX_PROBLEMS
-        # Not FILE:LINE:COL: the rest are spread over the file, and an editor would jump to one of them.
-        lines.append(f"{path}: note: {rest:,} more {'problem' if rest == 1 else 'problems'} not shown")
-    return lines
-
-
 def _failed_entry(path: str, exc: ScenarioError) -> dict[str, Any]:
     if not isinstance(exc, ScenarioFileError):
         return {"file": path, "ok": False, "errors": [p.as_dict() for p in exc.problems], "summary": None}
@@ -101,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
             if args.json:
                 entries.append(_failed_entry(path, exc))
             else:
-                for line in _printed(path, exc):
+                for line in error_lines(exc):
                     print(line)
             continue
         info = summary(loaded.scenario)
