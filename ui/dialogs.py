@@ -336,10 +336,14 @@ class DecisionDialog(Dialog):
     def refresh_countdown(self) -> None:
         record = self.session.decision_record(self.decision)
         label = self.query_one("#countdown", Label)
-        if record is None or record.deadline is None:
+        ended = self.session.ended and (record is None or record.status == "open")
+        if record is None or (record.deadline is None and not ended):
             label.update(Text("No deadline", style="dim"))
-        elif record.status != "open":
-            if record.status == "timed_out":
+        elif record.status != "open" or ended:
+            if ended:
+                # The log keeps it "open", but the clock has stopped for good: nothing can be sent.
+                closed = "The exercise has ended: this decision is closed."
+            elif record.status == "timed_out":
                 closed = "The deadline lapsed: this decision is closed."
             else:
                 closed = "This decision has been taken: it is closed."
@@ -355,7 +359,7 @@ class DecisionDialog(Dialog):
         pressed = self.query_one(RadioSet).pressed_button
         error = self.query_one("#error", Label)
         record = self.session.decision_record(self.decision)
-        if record is not None and record.status != "open":
+        if self.session.ended or (record is not None and record.status != "open"):
             error.update("This decision is closed; nothing was sent. Press esc to go back.")
             return
         if pressed is None:

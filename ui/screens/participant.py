@@ -17,7 +17,7 @@ from simulator.visibility import state_visible_to
 from ui.dialogs import ChoiceDialog, ComposeDialog, DecisionDialog, EventDialog, HotwashDialog
 from ui.text import clock, countdown, literal, names, one_line, option_label, reflow, who
 from ui.widgets.clock import ClockBar, ConsoleFooter
-from ui.widgets.decisions import PendingStrip
+from ui.widgets.decisions import PendingStrip, open_decisions, still_open
 from ui.widgets.feed import Feed
 from ui.widgets.inbox import Inbox, InboxItem
 from ui.widgets.state_board import StateBoard
@@ -214,6 +214,8 @@ class ParticipantScreen(Screen):
             return text
         if record.status == "timed_out":
             return Text("✘ The deadline lapsed without a decision.", "bold red")
+        if self.session.ended:
+            return Text("■ Left open: the exercise ended before anyone decided.", "dim")
         if self.viewer not in record.by:
             return Text(f"Decision for {names(self.session.scenario, record.by)}.", "dim")
         left = ""
@@ -222,10 +224,10 @@ class ParticipantScreen(Screen):
         return Text(f"⚑ Decision needed{left}. Press d to decide.", "bold yellow")
 
     def _show_pending(self) -> None:
-        pending = [r for r in self.session.decisions_for(self.viewer) if r.status == "open"]
+        pending = open_decisions(self.session, self.viewer)
         text = Text("Open decisions\n", style="bold")
         if not pending:
-            text.append("None.", style="dim")
+            text.append("None: the exercise has ended." if self.session.ended else "None.", style="dim")
         now = self.session.scenario_time()
         for record in pending:
             _, spec = self.session.scenario.decision(record.id)
@@ -251,7 +253,10 @@ class ParticipantScreen(Screen):
     def action_decide(self) -> None:
         decision = self._decision_to_take()
         if decision is None:
-            self.notify("No open decision for you on this item.", severity="warning")
+            if self.session.ended:
+                self.notify("The exercise has ended: every decision is closed.", severity="warning")
+            else:
+                self.notify("No open decision for you on this item.", severity="warning")
             return
 
         def send(result: tuple[str, str] | None) -> None:
@@ -273,9 +278,9 @@ class ParticipantScreen(Screen):
         item = self.opened
         if item is not None and item.decision:
             record = self.session.decision_record(item.decision)
-            if record is not None and record.status == "open" and self.viewer in record.by:
+            if record is not None and still_open(self.session, record) and self.viewer in record.by:
                 return item.decision
-        pending = [r for r in self.session.decisions_for(self.viewer) if r.status == "open"]
+        pending = [r for r in self.session.decisions_for(self.viewer) if still_open(self.session, r)]
         return pending[0].id if pending else None
 
     def action_message(self, to: list[str] | None = None, subject: str = "") -> None:

@@ -20,10 +20,16 @@ CLOSED_SHOWN = 3
 MESSAGES_SHOWN = 20
 
 
+def still_open(session: Session, record: DecisionRecord) -> bool:
+    """Whether a decision can still be taken. The log leaves a decision nobody took "open" when the
+    exercise ends; it closed with the clock, and no countdown or "press d" should say otherwise."""
+    return record.status == "open" and not session.ended
+
+
 def open_decisions(session: Session, viewer: str = FACILITATOR) -> list[DecisionRecord]:
     """Open decisions `viewer` may take (every one for exercise control), the soonest deadline first
-    (those without one last)."""
-    records = [r for r in session.decisions_for(viewer) if r.status == "open"]
+    (those without one last); none once the exercise has ended."""
+    records = [r for r in session.decisions_for(viewer) if still_open(session, r)]
     return sorted(records, key=lambda r: (r.deadline is None, r.deadline or 0.0, r.opened_at))
 
 
@@ -86,13 +92,17 @@ class PendingStrip(Static):
                 others = [r for r in record.by if r != viewer]
                 line.append(f"(with {names(session.scenario, others, 18)}) ", style="dim")
             line.append(short(prompt_of(session, record.id), 40 if viewer == FACILITATOR else 60), style="dim")
-        closed = [r for r in session.decisions_for(viewer) if r.status != "open"]
-        lapsed = sum(1 for r in closed if r.status == "timed_out")
-        if closed:
+        records = session.decisions_for(viewer)
+        made = sum(1 for r in records if r.status == "made")
+        lapsed = sum(1 for r in records if r.status == "timed_out")
+        cut = sum(1 for r in records if r.status == "open") if session.ended else 0
+        if made or lapsed or cut:
             line.append("   ")
-            line.append(f"✔ {len(closed) - lapsed} made", style="green")
+            line.append(f"✔ {made} made", style="green")
             if lapsed:
                 line.append(f" ✘ {lapsed} lapsed", style="bold red")
+            if cut:
+                line.append(f" ■ {cut} left open at the end", style="dim")
         if line != self._drawn:
             self._drawn = line
             self.update(line)
@@ -121,7 +131,9 @@ class DecisionList(Static):
         pending = open_decisions(session)
         text = Text()
         if not pending:
-            text.append("No decision open.\n", style="dim")
+            text.append(
+                "No decision open: the exercise has ended.\n" if session.ended else "No decision open.\n", style="dim"
+            )
         for record in pending:
             left, style = _left(record, now)
             text.append(f"⚑ {left:>5} ", style=style)
@@ -129,6 +141,12 @@ class DecisionList(Static):
             text.append("\n        ")
             text.append_text(literal(one_line(prompt_of(session, record.id))))
             text.append("\n")
+        if session.ended:
+            # Taken by nobody before the end: listed first, as what the debrief will ask about.
+            for record in (r for r in session.decisions_for(FACILITATOR) if r.status == "open"):
+                text.append("■ LEFT OPEN ", style="bold")
+                text.append_text(literal(short(prompt_of(session, record.id), 60), "dim"))
+                text.append("\n")
         closed = sorted(
             (r for r in session.decisions_for(FACILITATOR) if r.status != "open"),
             key=lambda r: r.decided_at if r.decided_at is not None else (r.deadline or 0.0),

@@ -226,7 +226,10 @@ class MselTable(DataTable):
             cell.append("not yet open", style="dim")
             return cell
         style = DECISION_STYLE.get(record.status, "")
-        if record.status == "open":
+        if record.status == "open" and self.session.ended:
+            # Nobody took it before the end: no countdown runs on a stopped clock.
+            cell.append("■ left open at end", style="dim")
+        elif record.status == "open":
             if record.deadline is not None:
                 cell.append(f"⚑ {countdown(record.deadline - now)} left", style=style)
             else:
