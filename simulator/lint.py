@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from simulator.diagnostics import Problem
 from simulator.durations import format_duration
 from simulator.loader import LoadedScenario
 from simulator.schema import (
+    AddEffect,
     AfterCondition,
     AllCondition,
     AnyCondition,
@@ -19,6 +20,8 @@ from simulator.schema import (
     NotCondition,
     Scenario,
     ScheduleEffect,
+    SetEffect,
+    StateCondition,
     TimedOutCondition,
 )
 
@@ -50,7 +53,8 @@ def _checks(scenario: Scenario) -> Iterator[tuple[tuple[Any, ...], str, bool]]:
                     target = effect.schedule if isinstance(effect.schedule, str) else effect.schedule.inject
                     scheduled_by.setdefault(target, []).append(inject.id)
 
-    reachable = _reachable(scenario, scheduled_by, decision_inject)
+    possible = _state_tests(scenario)
+    reachable = _reachable(scenario, scheduled_by, decision_inject, possible)
     for inject in scenario.injects:
         loc = ("injects", index_of[inject.id])
         if inject.at is not None and inject.at > scenario.duration:
@@ -145,6 +149,18 @@ def _checks(scenario: Scenario) -> Iterator[tuple[tuple[Any, ...], str, bool]]:
         path = " → ".join(cycle + [first])
         yield ("injects", index_of[first], "when"), f"condition cycle: {path}; these injects wait on each other", False
 
+    # State tests no value of their variable can pass: an inject that waits forever, a dynamic that
+    # never starts or never stops, an expectation nobody can meet.
+    for loc, condition in _state_conditions(scenario):
+        why = possible(condition)
+        if why is not None:
+            op, threshold = condition.comparison
+            yield (
+                loc + (op,),
+                f"`{op}: {threshold:g}` on {condition.state!r} can never hold: {why}",
+                False,
+            )
+
 
 def _referenced_options(scenario: Scenario) -> set[tuple[str, str]]:
     found: set[tuple[str, str]] = set()
@@ -180,7 +196,12 @@ def _children(condition: Any) -> list[Any]:
     return []
 
 
-def _reachable(scenario: Scenario, scheduled_by: dict[str, list[str]], decision_inject: dict[str, str]) -> set[str]:
+def _reachable(
+    scenario: Scenario,
+    scheduled_by: dict[str, list[str]],
+    decision_inject: dict[str, str],
+    possible: Callable[[StateCondition], str | None],
+) -> set[str]:
     """Injects that may fire under some play: an optimistic fixed point over conditions and schedules."""
     deadlines = {d.id for d in scenario.decisions if d.deadline is not None}
     several_roles = len(scenario.roles) > 1
@@ -204,6 +225,8 @@ def _reachable(scenario: Scenario, scheduled_by: dict[str, list[str]], decision_
             return condition.after <= scenario.duration
         if isinstance(condition, MessageCondition):
             return several_roles
+        if isinstance(condition, StateCondition):
+            return possible(condition) is None
         return True
 
     changed = True
@@ -264,3 +287,83 @@ def _cycles(scenario: Scenario, decision_inject: dict[str, str]) -> list[list[st
                 elif target in conditional and target not in path and len(path) < 50:
                     stack.append((target, path + [target]))
     return cycles
+
+
+def _state_tests(scenario: Scenario) -> Callable[[StateCondition], str | None]:
+    """A test saying why a state comparison can never hold (None when some play may make it hold).
+
+    Optimistic, like reachability: a variable that anything changes may take any value within its
+    bounds (changes are clamped to them); one that nothing changes keeps its initial value.
+    """
+    changed: set[str] = set()
+    for inject in scenario.injects:
+        effect_lists = [inject.effects]
+        if inject.decision is not None:
+            effect_lists += [option.effects for option in inject.decision.options] + [inject.decision.on_timeout]
+        for effects in effect_lists:
+            for effect in effects:
+                if isinstance(effect, SetEffect):
+                    changed.update(effect.set)
+                elif isinstance(effect, AddEffect):
+                    changed.update(name for name, amount in effect.add.items() if amount)
+    growing = set()
+    for dynamic in scenario.dynamics:
+        if dynamic.change or dynamic.noise:
+            changed.add(dynamic.var)
+        elif dynamic.growth:
+            growing.add(dynamic.var)
+    # Growth is a share of the value: it moves a variable only once it is away from 0.
+    changed.update(var for var in growing if var in changed or scenario.state[var].initial != 0)
+
+    def why_not(condition: StateCondition) -> str | None:
+        var = scenario.state.get(condition.state)
+        if var is None:
+            return None  # the loader reports the unknown variable
+        if condition.state not in changed:
+            if condition.holds(var.initial):
+                return None
+            return f"nothing changes it from its initial value {var.initial:g}"
+        op, threshold = condition.comparison
+        low, high = var.min, var.max
+        # Changes are clamped to the bounds, so a threshold past a bound is never reached.
+        too_high = high is not None and (
+            threshold >= high if op == "above" else threshold > high if op in ("at_least", "equals") else False
+        )
+        too_low = low is not None and (
+            threshold <= low if op == "below" else threshold < low if op in ("at_most", "equals") else False
+        )
+        if too_high:
+            return f"{condition.state} is at most {high:g} (its max)"
+        if too_low:
+            return f"{condition.state} is at least {low:g} (its min)"
+        return None
+
+    return why_not
+
+
+def _state_conditions(scenario: Scenario) -> Iterator[tuple[tuple[Any, ...], StateCondition]]:
+    """Every state comparison of the scenario, with its path in the file."""
+
+    def walk(condition: Any, loc: tuple[Any, ...]) -> Iterator[tuple[tuple[Any, ...], StateCondition]]:
+        if isinstance(condition, StateCondition):
+            yield loc, condition
+        elif isinstance(condition, AllCondition):
+            for n, inner in enumerate(condition.all):
+                yield from walk(inner, loc + ("all", n))
+        elif isinstance(condition, AnyCondition):
+            for n, inner in enumerate(condition.any):
+                yield from walk(inner, loc + ("any", n))
+        elif isinstance(condition, NotCondition):
+            yield from walk(condition.not_, loc + ("not",))
+
+    for n, inject in enumerate(scenario.injects):
+        if inject.when is not None:
+            yield from walk(inject.when, ("injects", n, "when"))
+    for n, dynamic in enumerate(scenario.dynamics):
+        for key in ("when", "until"):
+            condition = getattr(dynamic, key)
+            if condition is not None:
+                yield from walk(condition, ("dynamics", n, key))
+    for n, expectation in enumerate(scenario.scoring.expectations):
+        if expectation.state is not None:
+            yield from walk(expectation.state, ("scoring", "expectations", n, "state"))

@@ -230,3 +230,30 @@ def test_lint_of_a_file_with_too_many_errors_notes_the_rest_like_validate(capsys
     assert lines[100] == "bad/too-many-problems.yaml: note: 50 more problems not shown"
     assert main(["lint", "--json", "bad/too-many-problems.yaml"]) == 1
     assert len(json.loads(capsys.readouterr().out)) == 150
+
+
+def test_state_tests_past_a_bound_or_on_a_variable_nothing_changes_are_warnings(tmp_path, monkeypatch, capsys):
+    # oil changes (the boom option adds to it) within 0..50; calm has no bounds and nothing changes it.
+    text = changed("  oil: {label: Oil}\n", "  oil: {label: Oil, initial: 5, min: 0, max: 50}\n  calm: {label: Calm}\n")
+    text = text.replace(
+        "objectives:\n",
+        "  - {id: flood, when: {state: oil, above: 50}, from: C, to: [hm], channel: radio, title: Flood}\n"
+        "  - {id: storm, when: {any: [{state: calm, at_least: 1}, {after: 5m}]}, from: C, to: [env],"
+        " channel: radio, title: Storm}\n"
+        "objectives:\n",
+    )
+    text = text.replace(
+        "option: boom}\n",
+        "option: boom}\n    - {id: dry, objective: contain, state: {state: oil, below: 0}, measure: lowest}\n"
+        "    - {id: kept, objective: contain, state: {state: oil, at_most: 0}}\n",
+    )
+    status, lines = run_lint(tmp_path, monkeypatch, capsys, text)
+    assert status == 1
+    flood, storm, dry = line_of(text, "{id: flood"), line_of(text, "{id: storm"), line_of(text, "{id: dry")
+    assert lines == [
+        f"s.yaml:{flood}:10: warning: inject 'flood' can never fire: nothing it waits for can happen",
+        f"s.yaml:{flood}:43: warning: `above: 50` on 'oil' can never hold: oil is at most 50 (its max)",
+        f"s.yaml:{storm}:54: warning: `at_least: 1` on 'calm' can never hold: nothing changes it from its "
+        "initial value 0",
+        f"s.yaml:{dry}:64: warning: `below: 0` on 'oil' can never hold: oil is at least 0 (its min)",
+    ]

@@ -18,7 +18,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "lint",
         help="warn about scenario design problems (exit 0 clean, 1 warnings or errors)",
         description="Warn about design problems the schema cannot see: injects that can never fire, options that "
-        "change nothing, unmeasured objectives, roles that receive nothing, deadlines after the end, condition "
+        "change nothing, state tests no value can pass, unmeasured objectives, roles that receive nothing, deadlines "
+        "after the end, condition "
         "cycles, options all weighted 0, dynamics that step too often. A file with errors gets its errors instead. "
         f"At most {MAX_PROBLEMS} problems are printed per file, then a line FILE: note: N more problems not shown; "
         "--json lists every one.",
