@@ -557,3 +557,31 @@ def test_the_timeline_and_its_chart_name_people_options_and_state(name, tmp_path
     assert len(titles) > 10
     for title in titles:
         assert not ids & set(re.split(r"[\s,;:()“”]+", title)), title
+
+
+def test_observations_say_whom_they_are_about_by_name(tmp_path, capsys):
+    loaded = load_file(resolve_scenario("maritime"))
+    log = tmp_path / "observed.db"
+    with EventStore.create(log, log_meta(loaded, 1)) as store:
+        run = simulate(loaded, make_policy("random", loaded.scenario, 1), seed=1)
+        store.append_many(run.events)
+        before = len(run.events)
+        run.exercise.submit(Observe(text="Calm radio", objective="share", about="ifc-watch", kind="strength"))
+        run.exercise.submit(Observe(text="Slow to call back", about="bakamla", kind="note"))
+        store.append_many(run.events[before:])
+    for fmt in ("md", "html", "json"):
+        out = tmp_path / f"aar.{fmt}"
+        assert main(["report", str(log), "-o", str(out)]) == 0
+        text = out.read_text(encoding="utf-8")
+        assert "about IFC watch officer" in text or "<td>IFC watch officer</td>" in text, fmt
+        assert "Bakamla — Indonesian Maritime Security Agency (Western Zone)" in text
+        if fmt == "json":
+            # The structured field keeps the id.
+            observations = json.loads(text)["score"]["observations"]
+            assert [o["about"] for o in observations] == ["ifc-watch", "bakamla"]
+        elif fmt == "html":
+            rows = re.findall(r'<tr id="obs\d+">.*?</tr>', text)
+            assert len(rows) == 2 and not any("ifc-watch" in r or ">bakamla<" in r for r in rows), rows
+        else:
+            assert "about ifc-watch" not in text and "about bakamla)" not in text
+    capsys.readouterr()

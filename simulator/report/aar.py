@@ -332,7 +332,8 @@ def describe(e: EventBase, words: Words) -> tuple[str, list[str], str] | None:
     if kind == "message_sent":
         return "message", [e.actor], f"{words.name(e.actor)} → {words.names(e.to)}: {e.text}"  # type: ignore[attr-defined]
     if kind == "observation":
-        return "observation", [], f"{e.kind}: {e.text}"  # type: ignore[attr-defined]
+        about = f" about {words.name(e.about)}" if e.about else ""  # type: ignore[attr-defined]
+        return "observation", [], f"{e.kind}{about}: {e.text}"  # type: ignore[attr-defined]
     if kind == "rating_overridden":
         return "override", [], f"{e.objective} rated {e.rating}: {e.reason}"  # type: ignore[attr-defined]
     if kind == "hotwash_answered":

@@ -131,6 +131,8 @@ def _context(report: Report, appendix_limit: int | None) -> dict[str, Any]:
         "objective_of": objective_of,
         "roles": roles,
         "teams": {t.id: t.name for t in report.scenario.teams},
+        # Whom an observation is about: a role or a team, by name.
+        "parties": {t.id: t.name for t in report.scenario.teams} | roles,
         "thresholds": report.scenario.scoring.ratings,
         "team_roles": {
             t.id: [b for b, r in zip(report.score.roles, report.scenario.roles, strict=True) if r.team == t.id]
