@@ -585,3 +585,14 @@ def test_observations_say_whom_they_are_about_by_name(tmp_path, capsys):
         else:
             assert "about ifc-watch" not in text and "about bakamla)" not in text
     capsys.readouterr()
+
+
+def test_markdown_outcomes_name_a_unitless_variable_by_its_label_alone(tmp_path, capsys):
+    log = tmp_path / "run.db"
+    assert main(["simulate", "maritime", "--policy", "model", "--log", str(log)]) == 0
+    out = tmp_path / "aar.md"
+    assert main(["report", str(log), "-o", str(out)]) == 0
+    capsys.readouterr()
+    rows = [line for line in out.read_text(encoding="utf-8").splitlines() if line.startswith("| Interceptor tasked")]
+    assert rows and rows[0].startswith("| Interceptor tasked (flag) | 0 |"), rows
+    assert "patrol\\_tasked" not in rows[0]
