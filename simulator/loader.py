@@ -114,6 +114,7 @@ def load_text(text: str, name: str = "<scenario>", *, sha256: str | None = None)
     if sha256 is None:
         sha256 = hashlib.sha256(text.encode("utf-8")).hexdigest()
     data, positions, found = _parse(text, name, _SCENARIO)
+    _refuse_the_other_kind(data, positions, name, _SCENARIO)
     scenario = _validate(_SCENARIO, data, positions, text, found, _reference_findings)
     return LoadedScenario(scenario, name, text, sha256, positions)
 
@@ -160,6 +161,7 @@ def load_response_bytes(raw: bytes, name: str, scenario: Scenario) -> ResponseSc
 def load_response_text(text: str, name: str, scenario: Scenario) -> ResponseScript:
     """A response file's text, checked against the scenario."""
     data, positions, found = _parse(text, name, _RESPONSE)
+    _refuse_the_other_kind(data, positions, name, _RESPONSE)
 
     def references(script: Any) -> Iterator[_Finding]:
         return _script_findings(scenario, script)
@@ -258,6 +260,34 @@ def _parse(text: str, name: str, kind: _Kind) -> tuple[dict[Any, Any], safeyaml.
         line, col = positions[0] + 1, positions[1] + 1
         raise ScenarioError([Problem(name, line, col, f"the top level must be {kind.top_level}, not {shown}")])
     return data, positions, found
+
+
+_RESPONSE_KEYS = frozenset({"decisions", "messages"})
+
+
+def _refuse_the_other_kind(data: dict[Any, Any], positions: safeyaml.Pos, name: str, kind: _Kind) -> None:
+    """One error for a response file read as a scenario, or a scenario read as a response file.
+
+    Swapping the two on the command line is an easy slip; checked field by field, either file
+    would print a screenful of unknown and missing keys that hides what went wrong.
+    """
+    keys = {key for key in data if isinstance(key, str)}
+    if kind is _SCENARIO and keys and keys <= _RESPONSE_KEYS and len(keys) == len(data):
+        first = next(iter(data))
+        message = (
+            f"this is a response file (`{first}:`), not a scenario; "
+            "play it with `tabletop simulate SCENARIO --policy FILE`"
+        )
+    elif kind is _RESPONSE and "schema" in keys and not keys & _RESPONSE_KEYS:
+        first = "schema"
+        message = (
+            "this is a scenario file (`schema:`), not a response file; a response file holds `decisions:` "
+            "and/or `messages:`, shaped like a scenario's `model:` section"
+        )
+    else:
+        return
+    line, col = _where(positions, (first,), key=True)
+    raise ScenarioError([Problem(name, line, col, message)])
 
 
 def _where(positions: safeyaml.Pos, loc: tuple[Any, ...], key: bool = False) -> tuple[int, int]:
