@@ -87,3 +87,46 @@ def test_simulate_log_makes_missing_folders(tmp_path, capsys):
     assert main(["simulate", str(DRILL), "--log", str(target), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["log"] == str(target)
     assert target.stat().st_size > 0
+
+
+def test_msel_export_and_import_make_missing_folders(tmp_path, capsys):
+    sheet = tmp_path / "sheet.csv"
+    sheet.write_text("Time,To,Inject\n00:00,Harbour master,Hose parted\n", encoding="utf-8")
+    exported = tmp_path / "print" / "msel.md"
+    imported = tmp_path / "drills" / "new" / "spill.yaml"
+    assert main(["msel", str(DRILL), "-o", str(exported)]) == 0
+    assert main(["msel", "--import", str(sheet), "-o", str(imported)]) == 0
+    assert exported.read_text(encoding="utf-8").startswith("# MSEL")
+    assert main(["validate", str(imported)]) == 0
+    capsys.readouterr()
+
+
+def test_msel_output_under_a_file_is_one_error_line(tmp_path, capsys):
+    blocker = tmp_path / "notes.txt"
+    blocker.write_text("x\n", encoding="utf-8")
+    assert main(["msel", str(DRILL), "--format", "csv", "-o", str(blocker / "msel.csv")]) == 1
+    err = capsys.readouterr().err
+    assert err == f"tabletop: error: cannot write {blocker / 'msel.csv'}: {blocker} is a file, not a folder\n"
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["msel", "port-drill", "--domain", "cyber"], "--domain only apply with --import FILE.csv"),
+        (["msel", "port-drill", "--times", "clock"], "--times only apply with --import FILE.csv"),
+        (["msel", "--import", "sheet.csv", "--format", "csv"], "--format is for export; --import always writes"),
+    ],
+)
+def test_msel_options_of_the_other_mode_are_usage_errors(argv, message, capsys):
+    # Silently dropped, they would leave an author wondering why the output ignores them.
+    assert main(argv) == 2
+    out = capsys.readouterr()
+    assert out.out == ""
+    assert message in out.err
+
+
+def test_msel_import_quotes_the_path_in_the_next_command(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "sheet.csv").write_text("Time,To,Inject\n00:00,All,Start\n", encoding="utf-8")
+    assert main(["msel", "--import", "sheet.csv", "-o", "spill (draft).yaml"]) == 0
+    assert "next: tabletop validate 'spill (draft).yaml'" in capsys.readouterr().out

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import shlex
 from datetime import date
 from pathlib import Path
 
@@ -184,7 +185,9 @@ def test_decimal_numbers_that_are_not_dotted_times_are_ambiguous(text, minutes):
 def test_import_basic_csv(tmp_path, capsys):
     out = tmp_path / "spill drill.yaml"
     assert main(["msel", "--import", str(DATA / "basic.csv"), "-o", str(out), "--domain", "maritime"]) == 0
-    assert capsys.readouterr().out == (f"wrote {out} (6 injects, 2 roles); next: tabletop validate {out}\n")
+    assert capsys.readouterr().out == (
+        f"wrote {out} (6 injects, 2 roles); next: tabletop validate {shlex.quote(str(out))}\n"
+    )
     scenario = load_file(out).scenario
     assert scenario.id == "spill-drill"
     assert scenario.domain == "maritime"
@@ -443,7 +446,10 @@ def test_split_objectives():
 def test_import_of_an_old_export_mends_split_objectives_and_roles(tmp_path, capsys):
     target = tmp_path / "legacy.yaml"
     assert main(["msel", "--import", str(DATA / "legacy-export.csv"), "-o", str(target)]) == 0
-    assert capsys.readouterr().out == f"wrote {target} (2 injects, 2 roles); next: tabletop validate {target}\n"
+    assert (
+        capsys.readouterr().out
+        == f"wrote {target} (2 injects, 2 roles); next: tabletop validate {shlex.quote(str(target))}\n"
+    )
     scenario = load_file(target).scenario
     assert [r.name for r in scenario.roles] == [
         "Consular crisis cell, Embassy of Japan",
@@ -526,7 +532,10 @@ def test_elapsed_sheets_stay_elapsed_without_warnings():
 def test_header_below_title_rows_with_bom_and_unnamed_columns(tmp_path, capsys):
     target = tmp_path / "haze.yaml"
     assert main(["msel", "--import", str(DATA / "titled.csv"), "-o", str(target)]) == 0
-    assert capsys.readouterr().out == f"wrote {target} (2 injects, 1 role); next: tabletop validate {target}\n"
+    assert (
+        capsys.readouterr().out
+        == f"wrote {target} (2 injects, 1 role); next: tabletop validate {shlex.quote(str(target))}\n"
+    )
     text = target.read_text(encoding="utf-8")
     assert "# Columns not imported: Owner.\n" in text  # no "column 8" or "Unnamed: 9"
     scenario = load_file(target).scenario
@@ -555,7 +564,10 @@ def test_import_counts_are_those_of_the_written_file(tmp_path, capsys):
     sheet.write_text("Time,To,Inject\n0:00,All,Start\n", encoding="utf-8")
     target = tmp_path / "dup.yaml"
     assert main(["msel", "--import", str(sheet), "-o", str(target)]) == 0
-    assert capsys.readouterr().out == f"wrote {target} (1 inject, 1 role); next: tabletop validate {target}\n"
+    assert (
+        capsys.readouterr().out
+        == f"wrote {target} (1 inject, 1 role); next: tabletop validate {shlex.quote(str(target))}\n"
+    )
     assert main(["validate", str(target)]) == 0
     assert capsys.readouterr().out == f"{target}: ok — Imported MSEL: dup (hybrid, 1 role, 1 inject, 0 decisions)\n"
     assert plural(2, "role") == "2 roles" and plural(1, "inject") == "1 inject" and plural(0, "role") == "0 roles"

@@ -7,10 +7,11 @@ times) are described in the docstring of `simulator.msel` and in docs/authoring.
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 from pathlib import Path
 
-from simulator.cli.common import fail, load_or_report, overwrites_input
+from simulator.cli.common import fail, load_or_report, overwrites_input, unwritable
 from simulator.msel import CSV_ENCODING, MselImportError, read_msel_csv, skeleton_yaml, to_csv, to_markdown
 from simulator.schema import Domain
 from simulator.starter import scenario_id_for, schema_reference
@@ -35,14 +36,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         "The CSV columns are described in docs/authoring.md.",
     )
     parser.add_argument("scenario", nargs="?", metavar="SCENARIO", help="scenario file or bundled scenario name")
-    parser.add_argument("--format", choices=("csv", "md"), default="md", help="output format (default md)")
+    # Defaults are applied in run(): an option of the other mode is refused, not silently dropped.
+    parser.add_argument("--format", choices=("csv", "md"), help="output format (default md)")
     parser.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
     parser.add_argument("--import", dest="import_csv", metavar="FILE.csv", help="turn a CSV MSEL into a scenario")
-    parser.add_argument("--domain", choices=DOMAINS, default="hybrid", help="with --import: the domain")
+    parser.add_argument("--domain", choices=DOMAINS, help="with --import: the domain (default hybrid)")
     parser.add_argument(
         "--times",
         choices=("auto", "clock", "elapsed"),
-        default="auto",
         help="with --import: read the time column as clock times (the first is T+0), as elapsed times, "
         "or decide from the sheet (default auto)",
     )
@@ -53,9 +54,17 @@ def run(args: argparse.Namespace) -> int:
     if args.import_csv:
         if args.scenario:
             return fail("give either SCENARIO (to export) or --import FILE.csv, not both", 2)
+        if args.format is not None:
+            return fail("--format is for export; --import always writes a YAML scenario", 2)
+        args.domain = args.domain or "hybrid"
+        args.times = args.times or "auto"
         return _import(args)
     if not args.scenario:
         return fail("missing SCENARIO (or --import FILE.csv)", 2)
+    given = [option for option, value in (("--domain", args.domain), ("--times", args.times)) if value]
+    if given:
+        return fail(f"{' and '.join(given)} only apply with --import FILE.csv", 2)
+    args.format = args.format or "md"
     loaded = load_or_report(args.scenario)
     if loaded is None:
         return 1
@@ -77,6 +86,8 @@ def _import(args: argparse.Namespace) -> int:
     target = Path(args.output) if args.output else None
     if target is not None and target.exists():
         return fail(f"{target} already exists; choose another name or delete it first")
+    if target is not None and (problem := unwritable(target)):
+        return fail(problem)
     try:
         skeleton = read_msel_csv(source, times=args.times)
     except MselImportError as exc:
@@ -101,7 +112,7 @@ def _import(args: argparse.Namespace) -> int:
         return fail(f"cannot write {target}: {exc.strerror or exc}")
     # The counts are those of the written file: a sheet addressed only to everyone gets a placeholder role.
     counts = f"{plural(len(skeleton.rows), 'inject')}, {plural(skeleton.role_count, 'role')}"
-    print(f"wrote {target} ({counts}); next: tabletop validate {target}")
+    print(f"wrote {target} ({counts}); next: tabletop validate {shlex.quote(str(target))}")
     return 0
 
 
@@ -110,6 +121,9 @@ def _emit(text: str, output: str | None, *, csv_mode: bool) -> int:
         # No byte-order mark on standard output: it would reach pipes and terminals as a stray character.
         sys.stdout.write(text)
         return 0
+    problem = unwritable(output)
+    if problem:
+        return fail(problem)
     try:
         # CSV keeps the CRLF the csv module wrote; newline="" stops a second translation.
         encoding = CSV_ENCODING if csv_mode else "utf-8"
