@@ -130,3 +130,31 @@ def test_msel_import_quotes_the_path_in_the_next_command(tmp_path, capsys, monke
     (tmp_path / "sheet.csv").write_text("Time,To,Inject\n00:00,All,Start\n", encoding="utf-8")
     assert main(["msel", "--import", "sheet.csv", "-o", "spill (draft).yaml"]) == 0
     assert "next: tabletop validate 'spill (draft).yaml'" in capsys.readouterr().out
+
+
+def test_log_export_and_import_outputs_under_a_file_or_missing_folders(log, tmp_path, capsys):
+    blocker = tmp_path / "notes.txt"
+    blocker.write_text("x\n", encoding="utf-8")
+    assert main(["log", "export", str(log), "-o", str(blocker / "x.jsonl")]) == 1
+    assert main(["log", "import", str(log), "-o", str(blocker / "y.db")]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert err == [
+        f"tabletop: error: cannot write {blocker / 'x.jsonl'}: {blocker} is a file, not a folder",
+        f"tabletop: error: cannot write {blocker / 'y.db'}: {blocker} is a file, not a folder",
+    ]
+    exported = tmp_path / "exports" / "drill.jsonl"
+    imported = tmp_path / "imports" / "drill.db"
+    assert main(["log", "export", str(log), "-o", str(exported)]) == 0
+    assert main(["log", "import", str(exported), "-o", str(imported)]) == 0
+    assert main(["log", "verify", str(imported)]) == 0
+    capsys.readouterr()
+
+
+def test_log_import_of_an_unreadable_file_says_so_without_an_errno(tmp_path, capsys):
+    assert main(["log", "import", str(tmp_path / "missing.jsonl"), "-o", str(tmp_path / "new.db")]) == 1
+    assert main(["log", "import", str(tmp_path), "-o", str(tmp_path / "new.db")]) == 1
+    assert capsys.readouterr().err.splitlines() == [
+        f"tabletop: error: cannot read {tmp_path / 'missing.jsonl'}: No such file or directory",
+        f"tabletop: error: cannot read {tmp_path}: Is a directory",
+    ]
+    assert not (tmp_path / "new.db").exists()

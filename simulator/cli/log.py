@@ -7,7 +7,7 @@ import json
 import sys
 from collections import Counter
 
-from simulator.cli.common import error_lines, fail, overwrites_input
+from simulator.cli.common import error_lines, fail, overwrites_input, unwritable
 from simulator.diagnostics import ScenarioError
 from simulator.durations import format_clock
 from simulator.events import EventBase
@@ -75,6 +75,9 @@ def run_export(args: argparse.Namespace) -> int:
     clash = overwrites_input(args.output, args.db) if args.output else None
     if clash:
         return fail(clash)
+    problem = unwritable(args.output) if args.output else None
+    if problem:
+        return fail(problem)
     try:
         with EventStore(args.db, readonly=True) as store:
             if args.output:
@@ -85,18 +88,33 @@ def run_export(args: argparse.Namespace) -> int:
                 out.write(json.dumps({"meta": store.meta()}, ensure_ascii=False, sort_keys=True) + "\n")
                 for event in store.iter_events():
                     out.write(event.model_dump_json() + "\n")
-    except (LogError, OSError) as exc:
+    except LogError as exc:
         return fail(str(exc))
+    except OSError as exc:
+        return fail(_os_problem(exc, args.db))
     return 0
 
 
 def run_import(args: argparse.Namespace) -> int:
+    problem = unwritable(args.output)
+    if problem:
+        return fail(problem)
     try:
         with EventStore.import_jsonl(args.jsonl, args.output) as store:
             print(f"{args.output}: {store.count()} events")
-    except (LogError, OSError) as exc:
+    except LogError as exc:
         return fail(str(exc))
+    except OSError as exc:
+        return fail(_os_problem(exc, args.jsonl))
     return 0
+
+
+def _os_problem(exc: OSError, source: str) -> str:
+    """An OSError as one line ("cannot read X: reason"), without Python's errno prefix."""
+    if exc.filename is None:
+        return str(exc)
+    verb = "read" if str(exc.filename) == str(source) else "write"
+    return f"cannot {verb} {exc.filename}: {exc.strerror or exc}"
 
 
 def run_verify(args: argparse.Namespace) -> int:
