@@ -129,7 +129,25 @@ def test_a_report_is_not_written_over_another_exercise_log(tmp_path, good_log):
     other = tmp_path / "other.db"
     shutil.copy(good_log, other)
     before = other.read_bytes()
-    run = tabletop("report", str(good_log), "-o", str(other))
+    run = tabletop("report", str(good_log), "--format", "md", "-o", str(other))
     assert run.returncode == 1 and "Traceback" not in run.stderr
     assert "is an SQLite database (an exercise log?) and would be lost" in run.stderr
     assert other.read_bytes() == before
+    # Named by its suffix alone, the database is still what is said.
+    run = tabletop("report", str(good_log), "-o", str(other))
+    assert run.returncode == 1 and "would be lost" in run.stderr
+    assert other.read_bytes() == before
+
+
+def test_an_output_suffix_that_names_no_report_format_is_a_usage_error(tmp_path, good_log):
+    pdf = tmp_path / "aar.pdf"
+    run = tabletop("report", str(good_log), "-o", str(pdf))
+    assert run.returncode == 2 and "Traceback" not in run.stderr
+    assert "cannot tell the report format from '.pdf'; add --format md, html or json" in run.stderr
+    assert not pdf.exists()
+    # Said outright, the format wins; .txt and no suffix are Markdown.
+    assert tabletop("report", str(good_log), "-o", str(pdf), "--format", "html").returncode == 0
+    assert pdf.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    for name in ("aar.txt", "aar"):
+        assert tabletop("report", str(good_log), "-o", str(tmp_path / name)).returncode == 0
+        assert (tmp_path / name).read_text(encoding="utf-8").startswith("# After-Action Report")
