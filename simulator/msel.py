@@ -49,7 +49,8 @@ from datetime import time as clock_time
 from pathlib import Path
 from typing import Any, Literal
 
-from simulator.durations import DurationError, format_clock, format_duration, parse_duration
+from simulator.durations import MAX_DURATION, DurationError, format_clock, format_duration, parse_duration
+from simulator.loader import MAX_BYTES
 from simulator.schema import (
     AfterCondition,
     AllCondition,
@@ -629,8 +630,13 @@ class _Record:
 
 
 def _read_text(path: Path) -> str:
-    raw = path.read_bytes()
+    with path.open("rb") as handle:
+        # One byte past the limit tells a sheet too large, without reading all of it.
+        raw = handle.read(MAX_BYTES + 1)
     name = str(path)
+    if len(raw) > MAX_BYTES:
+        # Its skeleton would be larger still, past what a scenario file may hold.
+        raise MselImportError([f"{name}:1: error: file is larger than the {MAX_BYTES // (1024 * 1024)} MiB limit"])
     if b"\x00" in raw:
         line = raw.count(b"\n", 0, raw.index(b"\x00")) + 1
         raise MselImportError([f"{name}:{line}: error: not a CSV file (binary data); save the sheet as CSV"])
@@ -921,6 +927,13 @@ def read_msel_csv(path: Path, times: TimesMode = "auto") -> _Skeleton:
                 hint = "; use --times clock" if "is a clock time" in str(exc) else ""
                 problems.append(f"{name}:{line}: error: row {row_number}: bad time: {exc}{hint}")
                 continue
+            if at > MAX_DURATION:
+                # The skeleton must validate, and a scenario runs at most MAX_DURATION.
+                problems.append(
+                    f"{name}:{line}: error: row {row_number}: time {format_clock(at)} is past "
+                    f"{format_duration(MAX_DURATION)} (30 days), the longest a scenario may run"
+                )
+                continue
         elif time_text:
             trigger_note = time_text
         elif category != "contingency":
@@ -1044,7 +1057,7 @@ def skeleton_yaml(
     rows = skeleton.rows
     last = max((r.at for r in rows if r.at is not None), default=0.0)
     # Leave room after the last timed inject, rounded up to a quarter hour.
-    duration = max(1800.0, math.ceil((last + 900) / 900) * 900)
+    duration = min(MAX_DURATION, max(1800.0, math.ceil((last + 900) / 900) * 900))
     out = [
         f"# yaml-language-server: $schema={modeline}",
         f"# Scenario skeleton imported from {source} by `tabletop msel --import`.",

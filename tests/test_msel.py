@@ -650,3 +650,52 @@ def test_ambiguous_decimal_times_are_errors_on_every_row(tmp_path, capsys):
     # Minutes with a unit are fine.
     sheet.write_text("Time,Inject\n0,Start\n7.5m,Next\n", encoding="utf-8")
     assert [r.at for r in read_msel_csv(sheet).rows] == [0.0, 450.0]
+
+
+def test_import_refuses_times_past_30_days_and_caps_the_skeleton_duration(tmp_path, capsys):
+    far = tmp_path / "far.csv"
+    far.write_text("Time,To,Inject\n00:00,All,Start\n800:00,All,Much later\n", encoding="utf-8")
+    assert main(["msel", "--import", str(far), "-o", str(tmp_path / "far.yaml")]) == 1
+    assert capsys.readouterr().err == (
+        f"{far}:3: error: row 3: time T+800:00:00 is past 720h (30 days), the longest a scenario may run\n"
+    )
+    assert not (tmp_path / "far.yaml").exists()
+    # 719h50m is allowed; the 15 minutes of room after it would pass the limit, so the duration stops there.
+    near = tmp_path / "near.csv"
+    near.write_text("Time,To,Inject\n00:00,All,Start\n719:50,All,Much later\n", encoding="utf-8")
+    target = tmp_path / "near.yaml"
+    assert main(["msel", "--import", str(near), "-o", str(target)]) == 0
+    assert main(["validate", str(target)]) == 0
+    assert load_file(target).scenario.duration == 720 * 3600
+    capsys.readouterr()
+
+
+def test_import_prints_at_most_100_problems_then_a_note(tmp_path, capsys):
+    sheet = tmp_path / "bad.csv"
+    sheet.write_text("Time,Inject\n" + "".join(f"soon,Row {n}\n" for n in range(130)), encoding="utf-8")
+    assert main(["msel", "--import", str(sheet)]) == 1
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 101
+    assert lines[99].startswith(f"{sheet}:101: error: row 101: bad time: 'soon'")
+    assert lines[100] == f"{sheet}: note: 30 more problems not shown"
+
+
+def test_import_refuses_a_sheet_over_the_size_limit(tmp_path, capsys):
+    sheet = tmp_path / "huge.csv"
+    row = "00:00,All,Padding " + "x" * 1000 + "\n"
+    sheet.write_text("Time,To,Inject\n" + row * (17 * 1024), encoding="utf-8")
+    assert main(["msel", "--import", str(sheet)]) == 1
+    out = capsys.readouterr()
+    assert (out.out, out.err) == ("", f"{sheet}:1: error: file is larger than the 16 MiB limit\n")
+
+
+def test_import_refuses_a_skeleton_no_command_could_load(tmp_path, capsys):
+    # Short rows grow in YAML: 140,000 of them make a skeleton past the 16 MiB a scenario may hold.
+    sheet = tmp_path / "long.csv"
+    sheet.write_text("Time,Inject\n" + "".join(f"{n % 600}m,I{n}\n" for n in range(140_000)), encoding="utf-8")
+    target = tmp_path / "long.yaml"
+    assert main(["msel", "--import", str(sheet), "-o", str(target)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"{sheet}:1: error: the skeleton would be ")
+    assert err.endswith(" MiB, past the 16 MiB limit of a scenario file; split the sheet into several exercises\n")
+    assert not target.exists()

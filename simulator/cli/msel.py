@@ -12,6 +12,8 @@ import sys
 from pathlib import Path
 
 from simulator.cli.common import fail, load_or_report, overwrites_input, unwritable
+from simulator.diagnostics import MAX_PROBLEMS
+from simulator.loader import MAX_BYTES
 from simulator.msel import CSV_ENCODING, MselImportError, read_msel_csv, skeleton_yaml, to_csv, to_markdown
 from simulator.schema import Domain
 from simulator.starter import scenario_id_for, schema_reference
@@ -91,8 +93,12 @@ def _import(args: argparse.Namespace) -> int:
     try:
         skeleton = read_msel_csv(source, times=args.times)
     except MselImportError as exc:
-        for problem in exc.problems:
+        # Capped as validate caps a scenario's problems: a sheet of bad rows must not bury the first.
+        for problem in exc.problems[:MAX_PROBLEMS]:
             print(problem, file=sys.stderr)
+        rest = len(exc.problems) - MAX_PROBLEMS
+        if rest > 0:
+            print(f"{source}: note: {rest:,} more {'problem' if rest == 1 else 'problems'} not shown", file=sys.stderr)
         return 1
     # Warnings go to standard error so that YAML written to standard output stays clean.
     for warning in skeleton.warnings:
@@ -102,6 +108,16 @@ def _import(args: argparse.Namespace) -> int:
     text = skeleton_yaml(
         skeleton, scenario_id=scenario_id_for(named), source=source.name, domain=args.domain, modeline=modeline
     )
+    size = len(text.encode("utf-8"))
+    if size > MAX_BYTES:
+        # Written, it would be a scenario no command can load.
+        limit = MAX_BYTES // (1024 * 1024)
+        print(
+            f"{source}:1: error: the skeleton would be {size / (1024 * 1024):.0f} MiB, past the {limit} MiB limit "
+            "of a scenario file; split the sheet into several exercises",
+            file=sys.stderr,
+        )
+        return 1
     if target is None:
         sys.stdout.write(text)
         return 0
