@@ -47,6 +47,7 @@ from simulator.session import Session
 from simulator.visibility import FACILITATOR
 from ui.describe import detail
 from ui.text import clean, countdown, literal, one_line, short
+from ui.widgets.decisions import open_decisions
 
 CHANNELS = ("email", "phone", "radio", "news", "social", "sitrep", "briefing")
 PRIORITIES = ("low", "normal", "high", "flash")
@@ -207,7 +208,8 @@ class Dialog(ModalScreen):
             if yes:
                 self.dismiss(result)
 
-        self.app.push_screen(ConfirmDialog(f"Discard {what}?", why, ok="Discard"), confirmed)
+        # "Cancel" would be ambiguous here (cancel the text, or the discarding?): the button says what it keeps.
+        self.app.push_screen(ConfirmDialog(f"Discard {what}?", why, ok="Discard", cancel="Keep writing"), confirmed)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "cancel":
@@ -260,15 +262,18 @@ class ConfirmDialog(Dialog):
     ]
     BOX = "small"
 
-    def __init__(self, question: str, detail: str = "", ok: str = "Yes", name: str | None = None) -> None:
+    def __init__(
+        self, question: str, detail: str = "", ok: str = "Yes", name: str | None = None, cancel: str = "Cancel"
+    ) -> None:
         super().__init__(name=name)
         self.question = question
         self.detail = detail
         self.ok = ok
+        self.cancel = cancel
 
     def buttons(self) -> Horizontal:
         return Horizontal(
-            Button(self.ok, variant="primary", id="ok"), Button("Cancel", id="cancel"), classes="dialog-buttons"
+            Button(self.ok, variant="primary", id="ok"), Button(self.cancel, id="cancel"), classes="dialog-buttons"
         )
 
     def body(self) -> ComposeResult:
@@ -688,16 +693,33 @@ class ChoiceDialog(PickDialog):
 
 
 class RolePicker(PickDialog):
-    """Switch the room console to exercise control or a role."""
+    """Switch the room console to exercise control or a role; each role says how many decisions wait
+    for it, so the trainer in the room sees whose turn it is before switching."""
 
     def __init__(self, scenario: Scenario, current: str) -> None:
+        self.scenario = scenario
+        super().__init__("Switch console", self._choices(None), current)
+
+    def _choices(self, session: Session | None) -> list[tuple[Text, str]]:
+        scenario = self.scenario
         choices = [(Text("Exercise control (facilitator)", style="bold"), FACILITATOR)]
         for role in scenario.roles:
             label = literal(role.name, "bold")
+            waiting = len(open_decisions(session, role.id)) if session is not None else 0
+            if waiting:
+                # Before the team name: a narrow dialog cuts the team, not the count.
+                label.append(f"  ⚑ {waiting} to decide", style="bold yellow")
             label.append("  ")
             label.append_text(literal(one_line(scenario.team(role.team).name), "dim"))
             choices.append((label, role.id))
-        super().__init__("Switch console", choices, current)
+        return choices
+
+    def body(self) -> ComposeResult:
+        # The session is the app's (built before the dialog had one to ask).
+        session = getattr(self.app, "session", None)
+        if session is not None:
+            self.choices = self._choices(session)
+        yield from super().body()
 
 
 class HotwashDialog(Dialog):

@@ -3,10 +3,10 @@ each finding as a story at the keyboard."""
 
 from __future__ import annotations
 
-from textual.widgets import Button, Label, Static
+from textual.widgets import Button, Label, OptionList, Static
 
 from simulator.commands import EndExercise
-from ui.dialogs import DecisionDialog
+from ui.dialogs import ComposeDialog, ConfirmDialog, DecisionDialog
 from ui.screens.participant import ParticipantScreen
 from ui.widgets.decisions import DecisionList, PendingStrip
 from ui.widgets.msel_table import MselTable
@@ -60,3 +60,49 @@ async def test_a_decision_form_left_open_over_the_end_says_it_closed(make_app):
         await pilot.pause()
         assert "exercise has ended" in str(dialog.query_one("#countdown", Label).render())
         assert dialog.query_one("#ok", Button).disabled
+
+
+# ----------------------------------------------------------------- 2. whose turn it is, from the picker
+
+
+async def test_the_role_picker_says_which_roles_have_a_decision_waiting(make_app):
+    app, _, _ = make_app(started=True)  # the harbour master has "How do you contain the spill?"
+    async with app.run_test(size=(160, 50)) as pilot:
+        await pilot.press("r")
+        await pilot.pause()
+        options = app.screen.query_one(OptionList)
+        lines = [str(options.get_option_at_index(n).prompt) for n in range(options.option_count)]
+        harbour = next(line for line in lines if "Harbour master" in line)
+        assert "⚑ 1 to decide" in harbour
+        assert not any("to decide" in line for line in lines if "Harbour master" not in line)
+
+
+# ----------------------------------------------------------------- 3. "Cancel" on a discard question
+
+
+async def test_the_discard_question_offers_to_keep_writing_not_an_ambiguous_cancel(make_app):
+    app, _, _ = make_app(started=True)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await pilot.press("r", "3", "m", "tab", "tab", "h", "i", "escape")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, ConfirmDialog)
+        assert str(dialog.query_one("#cancel", Button).label) == "Keep writing"
+        await pilot.press("escape")  # keeps the text
+        await pilot.pause()
+        assert isinstance(app.screen, ComposeDialog)
+
+
+# ----------------------------------------------------------------- 4. nothing to point at
+
+
+async def test_a_missed_expectation_with_no_evidence_does_not_say_events_none(make_app):
+    app, session, clock = make_app(started=True, log=True)
+    clock.step(20)  # 20 minutes of scenario time at 60x: the coast guard was never told
+    session.tick()
+    session.submit("facilitator", EndExercise())
+    async with app.run_test(size=(160, 50)) as pilot:
+        app.show_debrief()
+        await pilot.pause()
+        text = " ".join(str(w.render()) for w in app.screen.query(Static))
+        assert "Missed expectations" in text and "(events none)" not in text

@@ -169,7 +169,10 @@ class DebriefScreen(Screen):
             text.append_text(literal(exp.description or exp.id, "bold"))
             text.append(" — ")
             text.append_text(literal(exp.reason))
-            text.append(f"  (events {', '.join(map(str, exp.evidence[:5])) or 'none'})\n", style="dim")
+            # Something not done has nothing in the log to point at: no "(events none)".
+            if exp.evidence:
+                text.append(f"  (events {', '.join(map(str, exp.evidence[:5]))})", style="dim")
+            text.append("\n")
         for heading, items, mark, style in (
             ("Top strengths", card.strengths, "✔ ", "bold green"),
             ("Areas for improvement", card.improvements, "▲ ", "bold yellow"),
