@@ -125,6 +125,8 @@ def pace_label(pace: float) -> str:
 
 # A line that keeps its own line break: list items, table rows, indented or preformatted text.
 _STRUCTURED = re.compile(r"^(\s|[-*•+>|#]|\d+[.)]\s|[A-Za-z][.)]\s)|\|")
+# A list item, up to the start of its text ("- ", "  * ", "3. "): its wrapped lines hang under the text.
+_ITEM = re.compile(r"^\s*(?:[-*•+]|\d+[.)])\s+")
 # A record line, `Key: value` with a short key ("Time:", "Point of contact:"): one field a line.
 _RECORD = re.compile(r"^[^\s:][^:]{0,24}:(\s|$)")
 # Columns lined up with runs of spaces ("Vessel:      ORLA MERIDIAN   Flag: Malta"); two spaces
@@ -152,13 +154,30 @@ def reflow(text: str) -> str:
         joined: list[str] = []
         runs_on = False
         """Whether the last kept line is hand-wrapped prose that the next line continues."""
+        hang: int | None = None
+        """The text column of the list item being continued (its lines hang under its first word)."""
         for line in lines:
+            stripped = line.strip()
+            indent = len(line) - len(line.lstrip())
             if runs_on and _prose(line) and not _RECORD.match(line):
-                joined[-1] = f"{joined[-1].rstrip()} {line.strip()}"
+                joined[-1] = f"{joined[-1].rstrip()} {stripped}"
+            elif (
+                runs_on
+                and hang is not None
+                and indent == hang
+                and stripped
+                and not _ITEM.match(stripped)
+                and not _ALIGNED.search(stripped)
+            ):
+                # A hand-wrapped list item: its next line, indented under its text, runs on into it.
+                joined[-1] = f"{joined[-1].rstrip()} {stripped}"
             else:
                 joined.append(line)
+                item = _ITEM.match(line)
+                hang = len(item.group(0)) if item else None
             # The line decides by its own length, not the joined text's: a short last line ends the run.
-            runs_on = _prose(line) and len(line.rstrip()) >= long_enough
+            long = len(line.rstrip()) >= long_enough
+            runs_on = long and (_prose(line) or (hang is not None and not _ALIGNED.search(stripped)))
         out.append("\n".join(joined))
     return "\n\n".join(out)
 

@@ -3,13 +3,22 @@ each finding as a story at the keyboard."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from textual.widgets import Button, Label, OptionList, Static
 
 from simulator.commands import EndExercise
+from simulator.loader import load_file
+from simulator.session import ManualClock, Session
+from ui.app import TabletopApp
 from ui.dialogs import ComposeDialog, ConfirmDialog, DecisionDialog
 from ui.screens.participant import ParticipantScreen
 from ui.widgets.decisions import DecisionList, PendingStrip
 from ui.widgets.msel_table import MselTable
+
+FROZEN_WALL = 1_777_000_000.0
+
+CYBER = Path(__file__).resolve().parent.parent.parent / "scenarios" / "cyber-tidebreak.yaml"
 
 
 def plain(widget: Static) -> str:
@@ -106,3 +115,22 @@ async def test_a_missed_expectation_with_no_evidence_does_not_say_events_none(ma
         await pilot.pause()
         text = " ".join(str(w.render()) for w in app.screen.query(Static))
         assert "Missed expectations" in text and "(events none)" not in text
+
+
+# ----------------------------------------------------------------- 5. hand-wrapped list items
+
+
+async def test_a_hand_wrapped_list_item_reads_as_one_item_in_the_inbox(tmp_path):
+    # The flagship's "CONFIRMED ransomware" inject lists findings wrapped by hand at 90 columns, each
+    # continuation indented under the item's text; the 62-column detail pane folded them again.
+    loaded = load_file(CYBER)
+    session = Session(loaded, clock=ManualClock(), wall=lambda: FROZEN_WALL, pace=60.0)
+    session.start()
+    app = TabletopApp(session, live=False)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await pilot.press("n", "n")  # T+00:05:00, the CISO's flash
+        await pilot.press("r", "3")  # the CISO
+        await pilot.pause()
+        body = str(app.screen.query_one("#detail-body", Static).render())
+        assert "(PCS application tier and two file servers). Count rising" in body
+        assert "\n- Lateral movement" in body  # items still start lines of their own
