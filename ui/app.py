@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
@@ -20,6 +21,11 @@ from ui.screens.debrief import DebriefScreen
 from ui.screens.facilitator import WIDE_FROM, FacilitatorScreen
 from ui.screens.participant import ParticipantScreen
 from ui.text import clock, markup_safe, one_line
+
+if TYPE_CHECKING:
+    # Only for the annotations: room mode should not pay for loading the network stack.
+    from simulator.net.client import RemoteSession
+    from simulator.net.server import ExerciseServer
 
 
 class TabletopApp(App):
@@ -40,21 +46,39 @@ class TabletopApp(App):
     DIALOG_TOAST = 3.0
     """Longest a notification stays over a dialog: it sits over the dialog's fields, and the room is busy."""
 
-    def __init__(self, session: Session, *, live: bool = True, welcome: str | None = None) -> None:
+    def __init__(
+        self,
+        session: Session | RemoteSession,
+        *,
+        live: bool = True,
+        welcome: str | None = None,
+        role: str | None = None,
+        server: ExerciseServer | None = None,
+        join_commands: dict[str, str] | None = None,
+    ) -> None:
         super().__init__()
         self.session = session
         self.live = live
         self.welcome = welcome
+        self.role = role
+        """None in room mode (exercise control and every role); a role id for that role's console alone."""
+        self.server = server
+        """The exercise server participants join, when this console serves one (`tabletop serve`)."""
+        self.join_commands = join_commands or {}
+        """What each role types to join that server, by role id."""
         self.consoles: dict[str, Screen] = {}
-        self.viewer = FACILITATOR
+        self.viewer = role or FACILITATOR
+        self._connection = getattr(session, "connection", None)
         # A resumed log may already hold the end; its notice would be news to nobody.
         self._ended_seen = session.ended
 
     def on_mount(self) -> None:
         self.theme = "textual-dark"
-        self.session.subscribe(FACILITATOR, self._on_events)
-        self.action_show(FACILITATOR)
-        if self.session.resumed is not None:
+        self.session.subscribe(self.viewer, self._on_events)
+        self.action_show(self.viewer)
+        if self.role is not None:
+            self.notify(self._joined_notice(), title="Joined", timeout=12, markup=False)
+        elif self.session.resumed is not None:
             self.notify(self._resumed_notice(), title="Resumed", timeout=12, markup=False)
         elif self.welcome or (self.live and not self.session.started):
             # The first thing a trainer at a fresh exercise needs: nothing moves until the clock starts.
@@ -73,6 +97,12 @@ class TabletopApp(App):
         if not session.started:
             return f"{where}. Press space to start."
         return f"{where}. Paused at {clock(session.scenario_time())}: press space to continue."
+
+    def _joined_notice(self) -> str:
+        session = self.session
+        name = one_line(session.scenario.role(self.viewer).name)
+        where = "" if session.started else " The exercise has not started yet: injects arrive once it does."
+        return f"You play {name}.{where} Press ? for the keys."
 
     def on_unmount(self) -> None:
         self.session.close()
@@ -99,6 +129,7 @@ class TabletopApp(App):
     # ----------------------------------------------------------------- session
 
     def _on_events(self, events: list[EventBase]) -> None:
+        self._check_connection()
         for viewer, screen in self.consoles.items():
             # A console not composed yet reads everything from the session when it is (on_mount).
             if not getattr(screen, "ready", False):
@@ -136,6 +167,52 @@ class TabletopApp(App):
         self.refresh_clock()
         return True
 
+    def _check_connection(self) -> None:
+        # A remote session calls its subscribers with [] when only the clock or the connection changed.
+        state = getattr(self.session, "connection", None)
+        if state == self._connection:
+            return
+        self._connection = state
+        reason = one_line(getattr(self.session, "connection_reason", None) or "")
+        if state == "reconnecting":
+            self.notify(f"Connection to the exercise lost ({reason}); reconnecting …", severity="warning", markup=False)
+        elif state == "connected":
+            self.notify("Reconnected: nothing you received or sent was lost.", title="Connected", markup=False)
+        elif state == "lost":
+            self.notify(
+                f"Disconnected for good: {reason}", title="Disconnected", severity="error", timeout=30, markup=False
+            )
+
+    def send(self, actor: str, commands: list[CommandBase], done: Callable[[int], None] | None = None) -> None:
+        """Carry out commands in order, then call `done` with how many were recorded.
+
+        A local session records them at once. A remote one sends them to the server, and `done`
+        runs only once the server has logged each: a participant is told "sent" only when it is
+        durable. A refusal (or a lost connection) is shown and stops the rest.
+        """
+        if isinstance(self.session, Session):
+            recorded = 0
+            for command in commands:
+                if not self.submit(actor, command):
+                    break
+                recorded += 1
+            if done is not None:
+                done(recorded)
+            return
+        self.run_worker(self._send_remote(actor, commands, done), group="send", exit_on_error=False)
+
+    async def _send_remote(self, actor: str, commands: list[CommandBase], done: Callable[[int], None] | None) -> None:
+        recorded = 0
+        for command in commands:
+            try:
+                await self.session.send(actor, command)
+            except CommandError as exc:
+                self.notify(one_line(str(exc)), title="Not sent", severity="error", markup=False)
+                break
+            recorded += 1
+        if done is not None:
+            done(recorded)
+
     def submit(self, actor: str, command: CommandBase) -> bool:
         """Send a command to the session; a refusal is shown, not raised."""
         try:
@@ -169,6 +246,9 @@ class TabletopApp(App):
             self.switch_screen(f"console:{viewer}")
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # A console joined as one role has no other console to switch to.
+        if action == "pick_role" and self.role is not None:
+            return False
         # A dialog has the keyboard: switching console or opening help from one would stack screens.
         if action in ("pick_role", "help") and isinstance(self.screen, ModalScreen):
             return False
@@ -194,6 +274,9 @@ class TabletopApp(App):
         if isinstance(screen, HotwashDialog) and screen.unsaved():
             reasons.append("Your hot wash answers are not recorded yet.")
         status = self.session.status
+        if self.role is not None:
+            # The exercise runs on the server whatever this console does; joining again carries on.
+            status = "left"
         if status == "running":
             reasons.append("The exercise is still running.")
         elif status == "paused":
@@ -308,6 +391,10 @@ class TabletopApp(App):
                 "Set rating", "Set the highlighted objective's rating, with a reason", screen.action_override
             )
             yield SystemCommand("Observation", "Record an evaluator observation", screen.action_observe)
+        if self.role is not None:
+            # One role's own console: nothing to switch to, and ending is exercise control's.
+            yield SystemCommand("Help", "Keys and what they do", self.action_help)
+            return
         yield SystemCommand(
             "Exercise control", "Switch to the facilitator console", lambda: self.action_show(FACILITATOR)
         )

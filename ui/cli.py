@@ -6,12 +6,13 @@ import sys
 from collections.abc import Sequence
 
 from simulator.cli import main as core_main
+from ui import network
 from ui.commands import register
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run `tabletop`; returns the exit status."""
-    return core_main(argv, extra=[register])
+    return core_main(argv, extra=[register, network.register])
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -7,10 +7,14 @@ import os
 import shlex
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from simulator.bundled import bundled_scenarios, resolve_scenario
 from simulator.cli.common import fail, load_or_report
 from simulator.store import LogError
+
+if TYPE_CHECKING:
+    from simulator.session import Session
 
 FALLBACK_DEMO = "port-drill"
 DEMO_PACE = 10.0
@@ -41,7 +45,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "where it stopped, with everything that happened on the consoles.",
     )
     run.add_argument("scenario", help="scenario file or bundled name")
-    _common(run)
+    add_session_options(run)
     run.set_defaults(handler=_run)
     demo = sub.add_parser(
         "demo",
@@ -50,11 +54,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         f"{DEMO_PACE:g}x (ten scenario seconds per real second) unless --pace says otherwise; "
         "+ and - change the pace while it runs.",
     )
-    _common(demo)
+    add_session_options(demo)
     demo.set_defaults(handler=_demo)
 
 
-def _common(parser: argparse.ArgumentParser) -> None:
+def add_session_options(parser: argparse.ArgumentParser) -> None:
+    """The options of every command that plays an exercise in this process (run, demo, serve)."""
     parser.add_argument("--db", metavar="FILE", help="log file (default: runs/<scenario>-<time>.db)")
     parser.add_argument("--seed", type=int, help="random seed of the world (default 0; with --resume: the log's)")
     parser.add_argument("--pace", type=float, help="scenario seconds per real second (default: the scenario's)")
@@ -79,7 +84,8 @@ def _demo(args: argparse.Namespace) -> int:
     return _run(args)
 
 
-def _run(args: argparse.Namespace) -> int:
+def open_session(args: argparse.Namespace) -> tuple[Session, Path] | int:
+    """The session `run`, `demo` and `serve` play, with its log path; or the exit status of a refusal."""
     loaded = load_or_report(args.scenario)
     if loaded is None:
         return 1
@@ -93,14 +99,22 @@ def _run(args: argparse.Namespace) -> int:
     log = Path(args.db) if args.db else default_log(loaded.scenario.id)
     if not resume and log.exists() and log.stat().st_size > 0:
         return fail(f"{log}: already exists; add --resume to continue that exercise, or choose another file")
-    # Imported late: the headless commands should not pay for Textual's start-up.
     from simulator.session import ResumeError, Session
-    from ui.app import TabletopApp
 
     try:
-        session = Session(loaded, log=log, seed=args.seed, pace=args.pace, resume=resume, force=args.force)
+        return Session(loaded, log=log, seed=args.seed, pace=args.pace, resume=resume, force=args.force), log
     except (LogError, ResumeError) as exc:
         return fail(str(exc))
+
+
+def _run(args: argparse.Namespace) -> int:
+    opened = open_session(args)
+    if isinstance(opened, int):
+        return opened
+    session, log = opened
+    # Imported late: the headless commands should not pay for Textual's start-up.
+    from ui.app import TabletopApp
+
     app = TabletopApp(session, welcome=getattr(args, "welcome", None))
     try:
         app.run()
@@ -113,7 +127,7 @@ def _run(args: argparse.Namespace) -> int:
     return app.return_code or 0
 
 
-def exit_hints(log: Path, scenario: str, ended: bool) -> list[str]:
+def exit_hints(log: Path, scenario: str, ended: bool, verb: str = "run") -> list[str]:
     """What to type next, with absolute paths and the command this was started as (run.py sets it)."""
     command = os.environ.get("TABLETOP_COMMAND", "").strip() or "tabletop"
     where = shlex.quote(str(log.resolve()))
@@ -121,6 +135,6 @@ def exit_hints(log: Path, scenario: str, ended: bool) -> list[str]:
     if not ended:
         # A bundled name stays a name; a file becomes absolute, so the hint works from any folder.
         what = str(Path(scenario).resolve()) if Path(scenario).exists() else scenario
-        lines.append(f"Resume: {command} run {shlex.quote(what)} --db {where} --resume")
+        lines.append(f"Resume: {command} {verb} {shlex.quote(what)} --db {where} --resume")
     lines.append(f"AAR: {command} report {where} --format html -o aar.html")
     return lines

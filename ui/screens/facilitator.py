@@ -54,6 +54,8 @@ class FacilitatorScreen(Screen):
         # The same key once the exercise is over, named for what it then does.
         Binding("e", "wrap_up", "Hot wash", tooltip="The hot wash questions, then the debrief"),
         Binding("s", "toggle_dynamics", "Dynamics", show=False, tooltip="Hide or show STATE lines from dynamics"),
+        # Only when serving (check_action); the welcome names it, the footer has no room left.
+        Binding("p", "participants", "Participants", show=False, tooltip="Who is connected, and how each role joins"),
     ]
 
     def __init__(self, session: Session) -> None:
@@ -140,6 +142,8 @@ class FacilitatorScreen(Screen):
             return not ended
         if action == "wrap_up":
             return ended
+        if action == "participants":
+            return getattr(self.app, "server", None) is not None
         return True
 
     def on_key(self, event: textual_events.Key) -> None:
@@ -233,6 +237,14 @@ class FacilitatorScreen(Screen):
         status = next((r.status for r in self.session.msel() if r.inject == message.inject), "")
         trigger = self.query_one(MselTable).triggers.get(message.inject, "")
         self.app.push_screen(DetailDialog(inject_detail(scenario, message.inject, status, trigger)))
+
+    def action_participants(self) -> None:
+        from ui.network import participants_detail
+
+        app = self.app
+        server = getattr(app, "server", None)
+        if server is not None:
+            app.push_screen(DetailDialog(participants_detail(server, app.join_commands, self.session.scenario)))  # type: ignore[attr-defined]
 
     def action_end(self) -> None:
         self.app.action_end_exercise()  # type: ignore[attr-defined]

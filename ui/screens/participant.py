@@ -10,7 +10,7 @@ from textual.containers import Horizontal, HorizontalScroll, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Header, Static, TabbedContent, TabPane, Tabs
 
-from simulator.commands import AnswerHotwash, Decide
+from simulator.commands import AnswerHotwash, CommandBase, Decide
 from simulator.events import EventBase, HotwashAnswered
 from simulator.session import Session
 from simulator.visibility import state_visible_to
@@ -264,10 +264,14 @@ class ParticipantScreen(Screen):
                 return
             option, rationale = result
             command = Decide(role=self.viewer, decision=decision, option=option, rationale=rationale)
-            if self.app.submit(self.viewer, command):  # type: ignore[attr-defined]
-                label = option_label(self.session.scenario, decision, option)
-                self.notify(f"Decision recorded: {one_line(label)}", title="Sent", timeout=4, markup=False)
-                self._show_detail()
+
+            def recorded(n: int) -> None:
+                if n:
+                    label = option_label(self.session.scenario, decision, option)
+                    self.notify(f"Decision recorded: {one_line(label)}", title="Sent", timeout=4, markup=False)
+                    self._show_detail()
+
+            self.app.send(self.viewer, [command], recorded)  # type: ignore[attr-defined]
             # Back to reading: the inbox has the keys (up, down, d) that come next.
             self.action_tab("inbox")
 
@@ -284,9 +288,13 @@ class ParticipantScreen(Screen):
         return pending[0].id if pending else None
 
     def action_message(self, to: list[str] | None = None, subject: str = "") -> None:
-        def send(command: object) -> None:
-            if command is not None and self.app.submit(self.viewer, command):  # type: ignore[attr-defined]
+        def sent(n: int) -> None:
+            if n:
                 self.notify("Message sent.")
+
+        def send(command: CommandBase | None) -> None:
+            if command is not None:
+                self.app.send(self.viewer, [command], sent)  # type: ignore[attr-defined]
 
         self.app.push_screen(ComposeDialog(self.session.scenario, self.viewer, to, subject), send)
 
@@ -336,13 +344,17 @@ class ParticipantScreen(Screen):
         }
 
         def record(answers: dict[str, str] | None) -> None:
-            sent = 0
-            for question, answer in (answers or {}).items():
-                command = AnswerHotwash(role=self.viewer, question=question, answer=answer)
-                if self.app.submit(self.viewer, command):  # type: ignore[attr-defined]
-                    sent += 1
-            if sent:
-                self.notify(f"{sent} hot wash answer{'s' if sent > 1 else ''} recorded.", title="Sent")
+            commands: list[CommandBase] = [
+                AnswerHotwash(role=self.viewer, question=question, answer=answer)
+                for question, answer in (answers or {}).items()
+            ]
+
+            def recorded(sent: int) -> None:
+                if sent:
+                    self.notify(f"{sent} hot wash answer{'s' if sent > 1 else ''} recorded.", title="Sent")
+
+            if commands:
+                self.app.send(self.viewer, commands, recorded)  # type: ignore[attr-defined]
 
         self.app.push_screen(HotwashDialog(scenario, self.role.name, given), record)
 
