@@ -667,7 +667,8 @@ _KEY_KINDS = {int: "number", float: "number", bool: "boolean"}
 def _key_message(e: _Error) -> str:
     key = e.raw.get("input")
     if key is None:
-        return "keys must be text, but this key reads as null"
+        # The source may say `null`, `~` or nothing at all; each reads the same once parsed.
+        return "keys must be text, but this key reads as null (as `null`, `~` and an empty key do); quote it to use it as text"
     shown = str(key).lower() if isinstance(key, bool) else str(key)
     kind = _KEY_KINDS.get(type(key), type(key).__name__)
     return f'keys must be text, but this key reads as the {kind} {shown} (write "{shown}" to use it as text)'
