@@ -846,6 +846,7 @@ HELP = [
     ("w", "on a narrow screen: the world state, decisions and messages instead of the MSEL and feed"),
     ("s", "hide or show STATE lines from the world's dynamics"),
     ("e", "end the exercise, hot wash, debrief"),
+    ("p", "when serving (tabletop serve): who is connected, and each role's join command"),
     ("Participant", ""),
     ("↑ ↓ enter", "read the inbox; in my actions: see a line whole"),
     ("c", "filter the inbox by channel"),
