@@ -447,3 +447,18 @@ def test_a_worker_killed_from_outside_fails_the_sweep_cleanly():
     assert proc.returncode == 1
     assert err == "tabletop: error: a worker process stopped unexpectedly (killed by SIGKILL)\n"
     assert survivors == []
+
+
+def test_the_html_page_prints_without_cutting_a_chart(capsys, tmp_path):
+    page = tmp_path / "sweep.html"
+    assert main(["sweep", "cbrn", "--runs", "4", "--jobs", "1", "-o", str(page)]) == 0
+    capsys.readouterr()
+    html = page.read_text(encoding="utf-8")
+    assert "@media print" in html and "break-inside: avoid" in html
+    injects = html[html.index("<h2>Injects reached</h2>") : html.index("<h2>Decisions</h2>")]
+    pieces = re.findall(r'<svg class="chart"[^>]*>.*?</svg>', injects, flags=re.S)
+    rows = [piece.count("<g>") for piece in pieces]
+    count = len(load_file(resolve_scenario("cbrn")).scenario.injects)
+    # Every inject once, in pieces short enough for a printed page.
+    assert sum(rows) == count and len(pieces) > 1 and max(rows) <= 40, rows
+    assert html.count('<div class="decision">') == len(load_file(resolve_scenario("cbrn")).scenario.decisions)
