@@ -30,9 +30,14 @@ def parse_duration(value: object) -> float:
         raise DurationError(f"{value!r} has no unit; write {value}s, {value}m or {value}h")
     if not isinstance(value, str):
         raise DurationError(f"expected a duration such as 90s, 15m or 1h30m, got {type(value).__name__}")
-    text = value.strip().replace(" ", "")
+    text = value.strip()
     if text.startswith("-"):
         raise DurationError(f"{value!r} is negative; scenario time only runs forward")
+    if any(ch.isspace() for ch in text):
+        # The JSON Schema editors check against has no spaces either: both must agree on one file.
+        joined = "".join(text.split())
+        if _DURATION.match(joined) and joined:
+            raise DurationError(f"{value!r} has spaces; write {joined}")
     match = _DURATION.match(text)
     if not text or not match:
         hint = ""

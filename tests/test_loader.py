@@ -732,3 +732,26 @@ def test_what_could_be_read_of_a_broken_file_is_kept_with_its_stand_ins_marked()
     assert not readable.read(("hotwash",))  # cut whole
     assert not readable.read(("injects", 7, "channel"))
     assert readable.read(("injects",)) and readable.read(("injects", 7, "title")) and readable.read(("roles",))
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("duration: 1h 30m", "duration: '1h 30m' has spaces; write 1h30m"),
+        ("duration: 90 s", "duration: '90 s' has spaces; write 90s"),
+        ('duration: "1h\\t5m"', "duration: '1h\\t5m' has spaces; write 1h5m"),
+    ],
+)
+def test_a_duration_with_spaces_is_refused_as_the_editor_schema_refuses_it(line, message):
+    # The committed JSON Schema's duration pattern has no spaces: validate must not pass what the editor flags.
+    assert problems_of(MINIMAL.replace("duration: 1h", line)) == [f"s.yaml:5:11: error: {message}"]
+    pattern = re.compile(schema_text_duration_pattern())
+    assert not pattern.fullmatch(line.split(": ", 1)[1].strip('"').replace("\\t", "\t"))
+
+
+def schema_text_duration_pattern() -> str:
+    """The duration pattern of the committed schema (the one with the positive lookahead)."""
+    text = (SCENARIOS / "tabletop-1.schema.json").read_text(encoding="utf-8")
+    patterns = set(re.findall(r'"pattern": "(\^\(\?=[^"]+)"', text))
+    (pattern,) = patterns
+    return pattern.replace("\\\\", "\\")
