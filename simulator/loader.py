@@ -9,6 +9,7 @@ import gc
 import hashlib
 import math
 import re
+import sys
 import types
 import typing
 from collections.abc import Callable, Iterator
@@ -699,6 +700,10 @@ def _message(e: _Error) -> str:
             f"{field}: {error['input']!r} is not a valid id "
             "(letters, digits, '-', '_', '.'; starting with a letter or digit; at most 64 characters)"
         )
+    big = error.get("input")
+    if type(big) is int and kind == "float_type" and abs(big) > sys.float_info.max:
+        # YAML reads any run of digits as an integer; past a float's range it is no usable number.
+        return f"{field}: a number of {len(str(abs(big))):,} digits is too large (the largest is about 1.8e308)"
     if kind in _EXPECTED:
         value = error.get("input")
         hint = f" (write [{value}] for a list of one)" if kind == "list_type" and isinstance(value, str) else ""

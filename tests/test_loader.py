@@ -755,3 +755,13 @@ def schema_text_duration_pattern() -> str:
     patterns = set(re.findall(r'"pattern": "(\^\(\?=[^"]+)"', text))
     (pattern,) = patterns
     return pattern.replace("\\\\", "\\")
+
+
+def test_an_integer_past_the_range_of_numbers_says_it_is_too_large():
+    # "expected a number, got 999…" would contradict what the author can see.
+    digits = "9" * 400
+    text = MINIMAL + f"state:\n  x: {{label: X, max: {digits}}}\n  y: {{label: Y, initial: -{digits}}}\n"
+    assert problems_of(text) == [
+        "s.yaml:9:22: error: max: a number of 400 digits is too large (the largest is about 1.8e308)",
+        "s.yaml:10:26: error: initial: a number of 400 digits is too large (the largest is about 1.8e308)",
+    ]
