@@ -542,16 +542,31 @@ class _Scorer:
 
     def responsible(self, exp: Expectation) -> str:
         """Who an improvement falls to: the expectation's roles, else whoever could have acted on it."""
+        return self.who(self._acting(exp))
+
+    def _acting(self, exp: Expectation) -> list[str] | None:
+        """Role or team ids that could act on an expectation (None: everyone)."""
         if exp.by is not None:
-            return self.who(exp.by)
+            return exp.by
         if exp.decision is not None:
             opened = self.log.opened.get(exp.decision)
             if opened is not None:
-                return self.who(list(opened.by))  # type: ignore[attr-defined]
-            return self.who(visibility.decision_takers(self.scenario, None, exp.decision))
+                return list(opened.by)  # type: ignore[attr-defined]
+            return visibility.decision_takers(self.scenario, None, exp.decision)
         if exp.respond is not None:
-            return self.who(self.roles(self.scenario.inject(exp.respond).to))
-        return self.who(None)
+            return self.roles(self.scenario.inject(exp.respond).to)
+        if exp.state is not None:
+            # The world is nobody's own: it falls to those its objective holds to act, as a plan's
+            # "responsible organisation" must name someone; everyone only when nobody is named.
+            named: list[str] = []
+            for other in self.scenario.scoring.expectations:
+                if other.objective == exp.objective and other.kind != "state":
+                    for ident in self._acting(other) or ["all"]:
+                        if ident not in named:
+                            named.append(ident)
+            if named and "all" not in named:
+                return named
+        return None
 
     # ----------------------------------------------------------------- expectations
 

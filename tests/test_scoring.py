@@ -557,3 +557,22 @@ def test_reasons_and_findings_name_roles_options_and_state_as_the_scenario_shows
             assert not ids & words, (name, policy, text)
         seen.update(texts)
     assert any(" chose “" in text for text in seen), name
+
+
+def test_a_missed_outcome_falls_to_those_its_objective_holds_to_act(tmp_path):
+    # With nobody deciding, the world goes wrong: the plan must still name who is to put it right.
+    path = tmp_path / "none.db"
+    assert main(["simulate", "cbrn", "--policy", "none", "--log", str(path)]) == 0
+    loaded = load_file(resolve_scenario("cbrn"))
+    with EventStore(path) as store:
+        card = score(loaded.scenario, store.events())
+    kinds = {e.id: e for e in loaded.scenario.scoring.expectations}
+    state_items = [i for i in card.improvement_plan if kinds[i.expectation].kind == "state"]
+    assert state_items
+    names = {r.name for r in loaded.scenario.roles}
+    for item in state_items:
+        assert item.responsible != "All participants", item
+        assert set(item.responsible.split(", ")) <= names, item
+    protect = next(i for i in state_items if i.expectation == "exposure-contained")
+    # Those who decide the protective action, in the order the objective's expectations name them.
+    assert protect.responsible.startswith("HazMat incident commander, BNPB crisis centre director")
