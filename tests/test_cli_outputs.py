@@ -158,3 +158,14 @@ def test_log_import_of_an_unreadable_file_says_so_without_an_errno(tmp_path, cap
         f"tabletop: error: cannot read {tmp_path}: Is a directory",
     ]
     assert not (tmp_path / "new.db").exists()
+
+
+def test_simulate_policy_named_without_its_yaml_suffix_points_at_the_file(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "slow-team.yaml").write_text("decisions:\n  containment: {option: wait, delay: 9m}\n", encoding="utf-8")
+    assert main(["simulate", str(DRILL), "--policy", "slow-team"]) == 2
+    out = capsys.readouterr()
+    assert out.out == ""
+    assert out.err == "tabletop: error: unknown policy 'slow-team'; did you mean the response file slow-team.yaml?\n"
+    assert main(["simulate", str(DRILL), "--policy", "slow-team.yaml", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["decisions"] == {"containment": "wait"}

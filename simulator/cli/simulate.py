@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
 from simulator.cli.common import error_lines, fail, load_or_report, unwritable
 from simulator.diagnostics import ScenarioError
@@ -22,7 +23,7 @@ from simulator.events import (
     MessageSent,
     StateChanged,
 )
-from simulator.policies import make_policy, unknown_policy
+from simulator.policies import RESPONSE_FILE_SUFFIXES, make_policy, unknown_policy
 from simulator.scoring import Scorecard, number, score
 from simulator.simulation import simulate
 from simulator.store import LogError
@@ -48,6 +49,12 @@ def run(args: argparse.Namespace) -> int:
     # A mistyped policy is a usage error: said before the scenario is loaded, not as a missing file.
     problem = unknown_policy(args.policy)
     if problem:
+        # A response file named without its suffix is the likelier slip when such a file is right here.
+        nearby = [
+            f"{args.policy}{suffix}" for suffix in RESPONSE_FILE_SUFFIXES if Path(f"{args.policy}{suffix}").is_file()
+        ]
+        if nearby:
+            problem = f"unknown policy {args.policy!r}; did you mean the response file {nearby[0]}?"
         return fail(problem, 2)
     loaded = load_or_report(args.scenario)
     if loaded is None:
