@@ -596,3 +596,19 @@ def test_markdown_outcomes_name_a_unitless_variable_by_its_label_alone(tmp_path,
     rows = [line for line in out.read_text(encoding="utf-8").splitlines() if line.startswith("| Interceptor tasked")]
     assert rows and rows[0].startswith("| Interceptor tasked (flag) | 0 |"), rows
     assert "patrol\\_tasked" not in rows[0]
+
+
+def test_markdown_breakdown_puts_each_role_under_its_team(drill_log, tmp_path, capsys):
+    out = tmp_path / "aar.md"
+    assert main(["report", str(drill_log), "-o", str(out)]) == 0
+    capsys.readouterr()
+    lines = out.read_text(encoding="utf-8").splitlines()
+    start = lines.index("| Team / role | Points | Share | Decisions | On time | Late or lapsed | Messages sent |")
+    rows = [line.split(" | ")[0].removeprefix("| ") for line in lines[start + 2 :] if line.startswith("| ")]
+    rows = rows[: next((n for n, r in enumerate(rows) if not (r.startswith("**") or r.startswith("↳ "))), len(rows))]
+    scenario = load_file(resolve_scenario("port-drill")).scenario
+    expected = []
+    for team in scenario.teams:
+        expected.append(f"**{team.name}**")
+        expected += [f"↳ {r.name}" for r in scenario.roles if r.team == team.id]
+    assert rows == expected
