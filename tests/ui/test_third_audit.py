@@ -7,13 +7,14 @@ from pathlib import Path
 
 from textual.widgets import Button, Label, OptionList, Static
 
-from simulator.commands import EndExercise
+from simulator.commands import EndExercise, InjectAdHoc
 from simulator.loader import load_file
 from simulator.session import ManualClock, Session
 from ui.app import TabletopApp
 from ui.dialogs import ComposeDialog, ConfirmDialog, DecisionDialog
 from ui.screens.participant import ParticipantScreen
 from ui.widgets.decisions import DecisionList, PendingStrip
+from ui.widgets.inbox import Inbox
 from ui.widgets.msel_table import MselTable
 
 FROZEN_WALL = 1_777_000_000.0
@@ -134,3 +135,39 @@ async def test_a_hand_wrapped_list_item_reads_as_one_item_in_the_inbox(tmp_path)
         body = str(app.screen.query_one("#detail-body", Static).render())
         assert "(PCS application tier and two file servers). Count rising" in body
         assert "\n- Lateral movement" in body  # items still start lines of their own
+
+
+# ----------------------------------------------------------------- 6. reading one item repaints one row
+
+
+async def test_reading_an_item_repaints_its_row_not_the_whole_inbox(make_app):
+    # Marking an item read through `update_cell` invalidated every cached cell of the table: with a
+    # screen of unread items each key press re-rendered all of them (a third of a second at 5,000).
+    app, session, _ = make_app(started=True)
+    for n in range(120):
+        session.submit("facilitator", InjectAdHoc(to=["harbour-master"], title=f"Item {n}", body="x"))
+    async with app.run_test(size=(160, 50)) as pilot:
+        await pilot.press("r", "2")
+        await pilot.pause()
+        inbox = app.screen.query_one(Inbox)
+        calls = []
+        original = inbox._get_row_renderables
+
+        def counted(row_index: int):
+            calls.append(row_index)
+            return original(row_index)
+
+        inbox._get_row_renderables = counted  # called only for cells not in the render cache
+        await pilot.press("down")
+        await pilot.pause()
+        assert app.screen.opened.title == "Item 118"
+        assert len(set(calls)) <= 3, sorted(set(calls))  # the row left, the row read (and the header)
+        # The row read has lost its dot; the next one keeps it.
+        row = inbox.cursor_row
+        assert "●" not in line_of(inbox, row) and "●" in line_of(inbox, row + 1)
+
+
+def line_of(inbox: Inbox, row: int) -> str:
+    """What the inbox draws for table row `row` (one line per row, under the header)."""
+    y = row + 1 - int(inbox.scroll_y)
+    return "".join(segment.text for segment in inbox.render_line(y))

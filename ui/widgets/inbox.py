@@ -8,6 +8,7 @@ from rich.text import Text
 from textual import events as textual_events
 from textual.message import Message
 from textual.widgets import DataTable
+from textual.widgets.data_table import ColumnKey, RowKey
 
 from simulator.events import EventBase, InjectDelivered, MessageSent
 from simulator.schema import Scenario
@@ -242,9 +243,37 @@ class Inbox(DataTable):
             return
         item.read = True
         if str(item.seq) in self.rows:
-            self.update_cell(str(item.seq), "new", "")
-            self.update_cell(str(item.seq), "title", self._title(item))
+            self._restyle_row(item)
         self._update_title()
+
+    def _restyle_row(self, item: InboxItem) -> None:
+        """Redraw one row's mark and title after it was read, repainting that row alone.
+
+        `update_cell` bumps a counter every cached cell is keyed on: each item read re-rendered every
+        visible cell of the inbox (some 270 on a full screen, most of a key press's time with thousands
+        of items). Here only the read row's cached renders are dropped. It uses the data table's
+        internals (Textual is pinned); without them it falls back to `update_cell`.
+        """
+        key = RowKey(str(item.seq))
+        data = getattr(self, "_data", None)
+        # Cells and rendered rows are keyed by the row key first; the row's renderables by
+        # (update count, row index); lines by screen row.
+        by_key = [getattr(self, name, None) for name in ("_cell_render_cache", "_row_render_cache")]
+        renderables = getattr(self, "_row_renderable_cache", None)
+        lines = getattr(self, "_line_cache", None)
+        if data is None or key not in data or renderables is None or lines is None or None in by_key:
+            self.update_cell(key, "new", "")
+            self.update_cell(key, "title", self._title(item))
+            return
+        data[key][ColumnKey("new")] = ""
+        data[key][ColumnKey("title")] = self._title(item)
+        index = self.get_row_index(key)
+        for cache, part, value in (*((c, 0, key) for c in by_key), (renderables, 1, index)):
+            for cached in [k for k in cache.keys() if k[part] == value]:
+                cache.discard(cached)
+        # Rebuilt from the rows' caches, lines cost little.
+        lines.clear()
+        self.refresh_row(index)
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         event.stop()
