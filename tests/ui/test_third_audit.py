@@ -14,6 +14,7 @@ from ui.app import TabletopApp
 from ui.dialogs import ComposeDialog, ConfirmDialog, DecisionDialog
 from ui.screens.participant import ParticipantScreen
 from ui.widgets.decisions import DecisionList, PendingStrip
+from ui.widgets.feed import Feed
 from ui.widgets.inbox import Inbox
 from ui.widgets.msel_table import MselTable
 
@@ -171,3 +172,36 @@ def line_of(inbox: Inbox, row: int) -> str:
     """What the inbox draws for table row `row` (one line per row, under the header)."""
     y = row + 1 - int(inbox.scroll_y)
     return "".join(segment.text for segment in inbox.render_line(y))
+
+
+# ----------------------------------------------------------------- 7. empty lists say so
+
+
+async def test_an_empty_feed_or_action_log_says_what_will_appear_there(make_app):
+    app, _, _ = make_app()  # not started: nothing has happened
+    async with app.run_test(size=(160, 50)) as pilot:
+        await pilot.pause()
+        feed = app.screen.query_one(Feed)
+        assert "Nothing yet: injects, decisions" in line_text(feed, 0)
+        assert line_text(feed, 1).strip() == ""
+        await pilot.press("r", "2", "3")  # the harbour master's own actions
+        await pilot.pause()
+        own = app.screen.query_one("#own-log", Feed)
+        assert "Nothing yet: what you decide" in line_text(own, 0)
+
+
+async def test_a_feed_filtered_to_nothing_says_the_filter_hides_it(make_app):
+    app, _, _ = make_app(started=True)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await pilot.pause()
+        feed = app.screen.query_one(Feed)
+        feed.set_filter("nobody")
+        await pilot.pause()
+        assert "passes the filter" in line_text(feed, 0)
+        feed.set_filter("all")
+        await pilot.pause()
+        assert "passes the filter" not in line_text(feed, 0)
+
+
+def line_text(widget, y: int) -> str:
+    return "".join(segment.text for segment in widget.render_line(y))

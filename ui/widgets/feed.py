@@ -51,10 +51,19 @@ class Feed(ScrollView, can_focus=True):
             super().__init__()
             self.event = event
 
-    def __init__(self, scenario: Scenario, title: str = "Feed", **kwargs: object) -> None:
+    EMPTY = {
+        "Feed": "Nothing yet: injects, decisions, messages and state changes appear here as they happen.",
+        "My actions": "Nothing yet: what you decide, send and answer is listed here.",
+    }
+    """What an empty list says, by its title: a blank box reads as broken."""
+    FILTERED = "Nothing here passes the filter (f changes it)."
+
+    def __init__(self, scenario: Scenario, title: str = "Feed", empty: str | None = None, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.scenario = scenario
         self.title = title
+        self.empty = empty if empty is not None else self.EMPTY.get(title, "Nothing yet.")
+        """The line shown while nothing is listed (and nothing is hidden by a filter)."""
         """The border's title (the feed of everything, or a role's own actions)."""
         self.events: list[EventBase] = []
         """Every event, whatever the filter."""
@@ -220,6 +229,13 @@ class Feed(ScrollView, can_focus=True):
         width = self.size.width
         style = self.rich_style
         if row >= len(self.shown):
+            if row == 0:
+                note = self.FILTERED if self.events else self.empty
+                line = Text(note, style="dim", no_wrap=True, overflow="ellipsis")
+                line.truncate(width, overflow="ellipsis")
+                return (
+                    Strip(line.render(self.app.console), line.cell_len).apply_style(style).crop_extend(0, width, style)
+                )
             return Strip.blank(width, style)
         if width != self._strips_width:
             self._strips.clear()
