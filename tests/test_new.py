@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shlex
+
 import pytest
 
 from simulator.cli import main
@@ -15,11 +17,15 @@ def test_the_five_domains_have_starters():
 
 
 @pytest.mark.parametrize("domain", ALL_DOMAINS)
-def test_starter_validates_lints_clean_and_simulates(domain, tmp_path, capsys):
+def test_starter_validates_lints_clean_and_simulates(domain, tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("TABLETOP_COMMAND", raising=False)
     path = tmp_path / f"{domain} Drill 2026.yaml"
     assert main(["new", str(path), "--domain", domain]) == 0
+    # The hint pastes into a shell as printed: the spaces in the name are quoted.
+    quoted = shlex.quote(str(path))
+    assert "'" in quoted
     assert capsys.readouterr().out == (
-        f"wrote {path} ({domain} starter); next: tabletop validate {path} && tabletop lint {path}\n"
+        f"wrote {path} ({domain} starter); next: tabletop validate {quoted} && tabletop lint {quoted}\n"
     )
     assert main(["validate", str(path)]) == 0
     assert capsys.readouterr().out.startswith(f"{path}: ok — ")
@@ -83,3 +89,11 @@ def test_unknown_domain_is_a_usage_error(tmp_path, capsys):
         main(["new", str(tmp_path / "x.yaml"), "--domain", "space"])
     assert exc.value.code == 2
     assert "invalid choice: 'space'" in capsys.readouterr().err
+
+
+def test_a_name_without_a_suffix_becomes_a_yaml_file(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("TABLETOP_COMMAND", "python3 run.py")
+    assert main(["new", str(tmp_path / "ferry-drill")]) == 0
+    written = tmp_path / "ferry-drill.yaml"
+    assert written.exists() and not (tmp_path / "ferry-drill").exists()
+    assert f"next: python3 run.py validate {written} && python3 run.py lint {written}" in capsys.readouterr().out

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import os
+import shlex
 from pathlib import Path
 
 from simulator.cli.common import fail
@@ -23,6 +25,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     path = Path(args.path)
+    if not path.suffix:
+        # `tabletop new ferry-drill` means a scenario file: editors pick the YAML language (and the
+        # schema) by the suffix.
+        path = path.with_name(path.name + ".yaml")
     if path.exists():
         return fail(f"{path} already exists; choose another name or delete it first")
     if path.parent.exists() and not path.parent.is_dir():
@@ -39,5 +45,8 @@ def run(args: argparse.Namespace) -> int:
             handle.write(text)
     except OSError as exc:
         return fail(f"cannot write {path}: {exc.strerror or exc}")
-    print(f"wrote {path} ({args.domain} starter); next: tabletop validate {path} && tabletop lint {path}")
+    # Pasted as it is printed: quoted where the shell needs it, with the command as this was started.
+    command = os.environ.get("TABLETOP_COMMAND", "").strip() or "tabletop"
+    quoted = shlex.quote(str(path))
+    print(f"wrote {path} ({args.domain} starter); next: {command} validate {quoted} && {command} lint {quoted}")
     return 0
