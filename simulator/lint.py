@@ -16,6 +16,8 @@ from simulator.schema import (
     ChoseCondition,
     DecidedCondition,
     DeliveredCondition,
+    Effect,
+    Inject,
     MessageCondition,
     NotCondition,
     Scenario,
@@ -38,20 +40,24 @@ def lint(loaded: LoadedScenario) -> list[Problem]:
     return sorted(problems)
 
 
+def _effects_of(inject: Inject) -> Iterator[Effect]:
+    """An inject's own effects, its options' and its deadline's: all fire only once it is delivered."""
+    yield from inject.effects
+    if inject.decision is not None:
+        for option in inject.decision.options:
+            yield from option.effects
+        yield from inject.decision.on_timeout
+
+
 def _checks(scenario: Scenario) -> Iterator[tuple[tuple[Any, ...], str, bool]]:
     index_of = {inject.id: n for n, inject in enumerate(scenario.injects)}
     decision_inject = {d.id: i.id for i in scenario.injects if (d := i.decision) is not None}
     scheduled_by: dict[str, list[str]] = {}
     for inject in scenario.injects:
-        # An inject's own effects, its options' and its deadline's: all fire only once it is delivered.
-        effect_lists = [inject.effects]
-        if inject.decision is not None:
-            effect_lists += [option.effects for option in inject.decision.options] + [inject.decision.on_timeout]
-        for effects in effect_lists:
-            for effect in effects:
-                if isinstance(effect, ScheduleEffect):
-                    target = effect.schedule if isinstance(effect.schedule, str) else effect.schedule.inject
-                    scheduled_by.setdefault(target, []).append(inject.id)
+        for effect in _effects_of(inject):
+            if isinstance(effect, ScheduleEffect):
+                target = effect.schedule if isinstance(effect.schedule, str) else effect.schedule.inject
+                scheduled_by.setdefault(target, []).append(inject.id)
 
     possible = _state_tests(scenario)
     reachable = _reachable(scenario, scheduled_by, decision_inject, possible)
@@ -297,15 +303,11 @@ def _state_tests(scenario: Scenario) -> Callable[[StateCondition], str | None]:
     """
     changed: set[str] = set()
     for inject in scenario.injects:
-        effect_lists = [inject.effects]
-        if inject.decision is not None:
-            effect_lists += [option.effects for option in inject.decision.options] + [inject.decision.on_timeout]
-        for effects in effect_lists:
-            for effect in effects:
-                if isinstance(effect, SetEffect):
-                    changed.update(effect.set)
-                elif isinstance(effect, AddEffect):
-                    changed.update(name for name, amount in effect.add.items() if amount)
+        for effect in _effects_of(inject):
+            if isinstance(effect, SetEffect):
+                changed.update(effect.set)
+            elif isinstance(effect, AddEffect):
+                changed.update(name for name, amount in effect.add.items() if amount)
     growing = set()
     for dynamic in scenario.dynamics:
         if dynamic.change or dynamic.noise:
