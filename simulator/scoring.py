@@ -322,10 +322,11 @@ def rate(share: float | None, thresholds: RatingThresholds) -> Rating | None:
     return "U"
 
 
-def condition_text(condition: StateCondition) -> str:
-    """A state comparison in words, e.g. "below 10"."""
+def condition_text(condition: StateCondition, unit: str = "") -> str:
+    """A state comparison in words, e.g. "below 10", or "below 10 m³" given the variable's unit."""
     op, threshold = condition.comparison
-    return f"{op.replace('_', ' ')} {threshold:g}"
+    # The unit goes with the threshold too: "107.64 k accounts, below 300" reads as if 300 were accounts.
+    return f"{op.replace('_', ' ')} {threshold:g}" + (f" {unit}" if unit else "")
 
 
 def number(value: float) -> str:
@@ -958,15 +959,20 @@ class _Scorer:
         }
         holds = condition.holds(value)
         if not self._settled(condition, exp.measure, exp.at, value, holds):
-            so_far = f"{label}: {amount} so far; needs {where} {condition_text(condition)}"
+            so_far = f"{label}: {amount} so far; needs {where} {condition_text(condition, unit)}"
             return self._opened(base, evidence, so_far, due=False)
         if holds:
-            return {**base, "status": "met", "misses": [], "reason": f"{shown}, {condition_text(condition)} as needed"}
+            return {
+                **base,
+                "status": "met",
+                "misses": [],
+                "reason": f"{shown}, {condition_text(condition, unit)} as needed",
+            }
         return {
             **base,
             "status": "missed",
             "misses": ["state"],
-            "reason": f"{shown}; needed {condition_text(condition)}",
+            "reason": f"{shown}; needed {condition_text(condition, unit)}",
         }
 
     def _settled(self, condition: StateCondition, measure: str, at: float | None, value: float, holds: bool) -> bool:

@@ -146,7 +146,7 @@ def test_on_time_play_earns_every_point_and_cites_its_events(loaded, tmp_path):
     assert answer.evidence == [seq_of(events, "message_sent", actor="env")]
     # The leak stopped at 3m with one step of 3 t at 5m never happening: 2 t at the end, peak 2.
     assert (expectation(card, "oil-low").points, expectation(card, "oil-peak").points) == (1.0, 1.0)
-    assert expectation(card, "oil-low").reason == "Oil: final 2 t, below 10 as needed"
+    assert expectation(card, "oil-low").reason == "Oil: final 2 t, below 10 t as needed"
     never = expectation(card, "after-never")
     assert (never.status, never.points, never.max_points) == ("not_triggered", 0.0, 0.0)
     assert never.reason == "not applicable: inject “Huge slick” never happened"
@@ -189,10 +189,10 @@ def test_wrong_option_and_the_world_it_leads_to(loaded, tmp_path):
     # The leak runs on, a step every 5 minutes until the end at 30m: 2 + 5 × 3 = 17 t.
     low = expectation(card, "oil-low")
     assert (low.status, low.misses) == ("missed", ["state"])
-    assert low.reason == "Oil: final 17 t; needed below 10"
+    assert low.reason == "Oil: final 17 t; needed below 10 t"
     # The step that set the final value, and the end that made it final.
     assert low.evidence == [max(e.seq for e in events if e.type == "state_changed"), seq_of(events, "exercise_ended")]
-    assert expectation(card, "oil-peak").reason == "Oil: peak 17 t; needed at most 5"
+    assert expectation(card, "oil-peak").reason == "Oil: peak 17 t; needed at most 5 t"
     contain = card.objectives[0]
     assert (contain.points, contain.share, contain.auto_rating) == (0.0, 0.0, "U")
     outcome = card.outcomes[0]
