@@ -17,6 +17,7 @@ from ui.widgets.decisions import DecisionList, PendingStrip
 from ui.widgets.feed import Feed
 from ui.widgets.inbox import Inbox
 from ui.widgets.msel_table import MselTable
+from ui.widgets.state_board import StateRow
 
 FROZEN_WALL = 1_777_000_000.0
 
@@ -205,3 +206,12 @@ async def test_a_feed_filtered_to_nothing_says_the_filter_hides_it(make_app):
 
 def line_text(widget, y: int) -> str:
     return "".join(segment.text for segment in widget.render_line(y))
+
+
+async def test_the_world_state_shows_units_of_several_words_in_full():
+    session = Session(load_file(CYBER), clock=ManualClock(), wall=lambda: 1.0, pace=60.0)
+    app = TabletopApp(session, live=False)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await pilot.pause()
+        shown = " ".join(str(row.query(Static).first().render()) for row in app.screen.query(StateRow))
+        assert "k accounts" in shown and "vessels" in shown

@@ -12,8 +12,8 @@ from simulator.schema import Scenario
 from ui.text import number, one_line
 
 HISTORY = 60
-UNIT_WIDTH = 6
-"""Widest unit shown in full; longer ones are cut so the values stay in one column."""
+UNIT_WIDTH = 10
+"""Widest unit shown in full ("k accounts"); longer ones are cut so the values stay in one column."""
 
 
 def trend(history: list[float]) -> list[float]:
