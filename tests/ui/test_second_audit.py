@@ -408,3 +408,16 @@ async def test_an_attachment_keeps_its_columns_at_160x50():
         await pilot.press("up")
         await pilot.pause()
         assert not box.display
+
+
+async def test_the_feed_offers_its_keys_only_once_it_has_lines(make_app):
+    app, session, _ = make_app()  # not started: nothing in the feed yet
+    async with app.run_test(size=(160, 50)) as pilot:
+        await pilot.pause()
+        feed = app.screen.query_one(Feed)
+        feed.focus()
+        await pilot.pause()
+        assert feed.has_focus and "enter" not in (feed.border_subtitle or "")
+        session.start()
+        await pilot.pause()
+        assert "↑↓ enter: see an event whole" in (feed.border_subtitle or "")

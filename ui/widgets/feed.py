@@ -114,6 +114,7 @@ class Feed(ScrollView, can_focus=True):
         # Literal: a border title that is a string is read as markup, and team names are author text.
         self.border_title = literal(f"{title} (no dynamics)" if self.hide_dynamics else title)
         self.shown = []
+        self._foot()
         self.cursor = -1
         self._strips.clear()
         self.scroll_to(0, 0, animate=False)
@@ -140,7 +141,10 @@ class Feed(ScrollView, can_focus=True):
 
     def _show(self, indexes: list[int]) -> None:
         follow = self.auto_scroll and (self.is_vertical_scroll_end or not self.shown)
+        was_empty = not self.shown
         self.shown.extend(indexes)
+        if was_empty != (not self.shown):
+            self._foot()  # the keys hint is for a list with lines in it
         self.virtual_size = Size(0, len(self.shown))
         if indexes and follow:
             self.scroll_end(animate=False, immediate=False, x_axis=False)
@@ -200,7 +204,7 @@ class Feed(ScrollView, can_focus=True):
         self._foot()
 
     def _foot(self) -> None:
-        keys = "↑↓ enter: see an event whole" if self._focused else ""
+        keys = "↑↓ enter: see an event whole" if self._focused and self.shown else ""
         self.border_subtitle = " · ".join(part for part in (keys, self.hint) if part)
 
     def on_focus(self) -> None:
