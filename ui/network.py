@@ -42,7 +42,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         default="127.0.0.1",
         help="address to listen on (default 127.0.0.1: this machine only; 0.0.0.0 for every network it is on)",
     )
-    serve.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port to listen on (default {DEFAULT_PORT})")
+    serve.add_argument(
+        "--port",
+        type=int,
+        default=DEFAULT_PORT,
+        help=f"port to listen on (default {DEFAULT_PORT}; 0 picks a free one, shown in the console)",
+    )
     serve.set_defaults(handler=_serve)
     join = sub.add_parser(
         "join",
@@ -76,8 +81,8 @@ def join_commands(url: str, tokens: dict[str, str]) -> dict[str, str]:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    if not 0 < args.port < 65536:
-        return fail("--port must be between 1 and 65535", 2)
+    if not 0 <= args.port < 65536:
+        return fail("--port must be between 0 (any free port) and 65535", 2)
     opened = open_session(args)
     if isinstance(opened, int):
         return opened
