@@ -17,6 +17,7 @@ version) is refused by name rather than misread.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator
@@ -68,6 +69,7 @@ class EventStore:
         if not create and self.path.is_file() and self.path.stat().st_size == 0:
             # SQLite would take an empty file for an empty database (and a writer would fill it in).
             raise LogError(f"{self.path}: empty file, not a Tabletop log")
+        self._readonly = readonly
         try:
             self._db = _readonly(self.path) if readonly else _connect(self.path)
         except sqlite3.DatabaseError as exc:
@@ -110,7 +112,13 @@ class EventStore:
         return store
 
     def close(self) -> None:
-        """Close the file."""
+        """Close the file; a log that was written is left in rollback-journal mode, with no side files."""
+        if not self._readonly:
+            # WAL is for the exercise, while events arrive. Closed, the log goes back to a single file:
+            # no -wal/-shm left beside it, and a reader (a report) opening it read-only creates none.
+            # With another connection open SQLite refuses the switch (busy): the log stays WAL, intact.
+            with contextlib.suppress(sqlite3.Error):
+                self._db.execute("PRAGMA journal_mode=DELETE")
         self._db.close()
 
     def __enter__(self) -> EventStore:

@@ -281,3 +281,34 @@ def test_an_import_that_could_not_be_reported_is_refused_before_anything_is_writ
         with pytest.raises(LogError, match=re.escape(message)):
             EventStore.import_jsonl(tmp_path / name, tmp_path / f"{name}.db")
         assert not (tmp_path / f"{name}.db").exists(), name
+
+
+def side_files(path) -> list[str]:
+    return sorted(p.name for p in path.parent.iterdir() if p.name != path.name and p.name.startswith(path.name))
+
+
+def test_a_closed_log_is_one_file_and_reading_it_adds_none(tmp_path, drill):
+    path = tmp_path / "run.db"
+    simulate(drill, make_policy("model", drill.scenario, 0), seed=0, log=path)
+    assert side_files(path) == []  # no -wal or -shm left by the exercise
+    with EventStore(path, readonly=True) as store:
+        events = store.events()
+    assert events and side_files(path) == []  # nor by a report reading it
+    # Resumed, it is written in WAL mode again.
+    with EventStore(path) as store:
+        assert store._db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert side_files(path) == []
+
+
+def test_a_log_closed_while_someone_reads_it_stays_whole(tmp_path, drill):
+    path = tmp_path / "live.db"
+    store = EventStore.create(path, log_meta(drill, seed=3))
+    exercise = Exercise(drill.scenario, seed=3, sink=store.append, sha256=drill.sha256)
+    exercise.start()
+    reader = EventStore(path, readonly=True)
+    count = len(reader.events())
+    store.close()  # the switch out of WAL is refused while the reader holds the file: nothing breaks
+    assert len(reader.events()) == count
+    reader.close()
+    with EventStore(path, readonly=True) as again:
+        assert len(again.events()) == count
