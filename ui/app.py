@@ -273,10 +273,9 @@ class TabletopApp(App):
         reasons = []
         if isinstance(screen, HotwashDialog) and screen.unsaved():
             reasons.append("Your hot wash answers are not recorded yet.")
-        status = self.session.status
-        if self.role is not None:
-            # The exercise runs on the server whatever this console does; joining again carries on.
-            status = "left"
+        # A console joined as one role leaves an exercise that runs on at the server (joining again
+        # carries on): only the room's own exercise is worth a question.
+        status = self.session.status if self.role is None else None
         if status == "running":
             reasons.append("The exercise is still running.")
         elif status == "paused":

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
     from simulator.net.server import ExerciseServer
     from simulator.schema import Scenario
+    from simulator.session import Session
 
 DEFAULT_PORT = 8765
 TOKEN_ENV = "TABLETOP_TOKEN"
@@ -100,11 +101,12 @@ def _serve(args: argparse.Namespace) -> int:
         session.close()
 
 
-async def _serve_async(args: argparse.Namespace, session: object, log: Path, tokens: dict[str, str]) -> int:
+async def _serve_async(args: argparse.Namespace, session: Session, log: Path, tokens: dict[str, str]) -> int:
     from simulator.net.server import ExerciseServer
+    from simulator.net.tokens import tokens_path
     from ui.app import TabletopApp
 
-    server = ExerciseServer(session, tokens, host=args.host, port=args.port)  # type: ignore[arg-type]
+    server = ExerciseServer(session, tokens, host=args.host, port=args.port)
     try:
         await server.start()
     except OSError as exc:
@@ -113,7 +115,7 @@ async def _serve_async(args: argparse.Namespace, session: object, log: Path, tok
     url = join_url(args.host, server.port)
     commands = join_commands(url, tokens)
     app = TabletopApp(
-        session,  # type: ignore[arg-type]
+        session,
         server=server,
         join_commands=commands,
         welcome=f"Participants join at {url}: press p for each role's command.",
@@ -122,10 +124,10 @@ async def _serve_async(args: argparse.Namespace, session: object, log: Path, tok
         await app.run_async()
     finally:
         await server.close()
-        for line in exit_hints(log, args.scenario, session.ended, verb="serve"):  # type: ignore[attr-defined]
+        for line in exit_hints(log, args.scenario, session.ended, verb="serve"):
             print(line)
-    if not session.ended:  # type: ignore[attr-defined]
-        print(f"Participants keep their tokens: {log.with_name(log.stem + '.tokens.json').resolve()}")
+    if not session.ended:
+        print(f"Participants keep their tokens: {tokens_path(log).resolve()}")
     return app.return_code or 0
 
 

@@ -742,4 +742,4 @@ async def _close(ws: ClientConnection) -> None:
     except TimeoutError:
         ws.transport.abort()
     except ConnectionClosed:
-        pass
+        return  # already closed: the goal of this function

@@ -396,7 +396,7 @@ class _Client:
                     continue
                 await self._send_next()
         except ConnectionClosed:
-            pass
+            return  # the reader sees the close too, and the handler ends the connection
         except TimeoutError:
             log.warning("%s at %s stopped reading; closing", self.role, _peer(self.ws))
             self.drop(CLOSE_TOO_SLOW)
@@ -447,7 +447,7 @@ class _Client:
                 bad = 0
                 self._command(message)
         except ConnectionClosed:
-            pass
+            return  # a client going away, cleanly or not, is the ordinary end of a connection
 
     def _command(self, message: CommandMessage) -> None:
         command = message.command
@@ -567,4 +567,4 @@ async def _close(ws: ServerConnection, code: int, note: str | None = None) -> No
         # The peer is not reading (its socket no longer drains): websockets would wait on it forever.
         ws.transport.abort()
     except ConnectionClosed:
-        pass
+        return  # already closed: the goal of this function

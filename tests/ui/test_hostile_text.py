@@ -78,7 +78,7 @@ class Recorder(HeadlessDriver):
         Recorder.written.append(data)
 
     def flush(self) -> None:
-        pass
+        """Nothing to flush: every write is recorded as it comes."""
 
 
 def foreign(output: str) -> list[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import textual
 from rich.text import Text
 from textual import events as textual_events
 from textual.message import Message
@@ -13,6 +14,11 @@ from textual.widgets.data_table import ColumnKey, RowKey
 from simulator.events import EventBase, InjectDelivered, MessageSent
 from simulator.schema import Scenario
 from ui.text import clock, literal, one_line, short, who
+
+TEXTUAL_VERSION = textual.__version__
+FAST_RESTYLE_VERSIONS = {"8.2.8"}
+"""Textual versions whose data-table caches `_restyle_row` was written against (constraints.txt pins one);
+any other version takes the public, slower path."""
 
 PRIORITY_STYLE = {"flash": "bold white on red", "high": "bold red", "normal": "", "low": "dim"}
 CHANNEL_FROM = 90
@@ -261,19 +267,33 @@ class Inbox(DataTable):
         by_key = [getattr(self, name, None) for name in ("_cell_render_cache", "_row_render_cache")]
         renderables = getattr(self, "_row_renderable_cache", None)
         lines = getattr(self, "_line_cache", None)
-        if data is None or key not in data or renderables is None or lines is None or None in by_key:
-            self.update_cell(key, "new", "")
-            self.update_cell(key, "title", self._title(item))
+        usable = TEXTUAL_VERSION in FAST_RESTYLE_VERSIONS and data is not None and key in data
+        if not usable or renderables is None or lines is None or None in by_key:
+            self._restyle_row_slowly(key, item)
+            return
+        try:
+            index = self.get_row_index(key)
+            stale = [
+                (cache, cached)
+                for cache, part, value in (*((c, 0, key) for c in by_key), (renderables, 1, index))
+                for cached in list(cache.keys())
+                if cached[part] == value
+            ]
+        except (KeyError, IndexError, TypeError):
+            # The caches are not shaped as expected: the public way is slower but always right.
+            self._restyle_row_slowly(key, item)
             return
         data[key][ColumnKey("new")] = ""
         data[key][ColumnKey("title")] = self._title(item)
-        index = self.get_row_index(key)
-        for cache, part, value in (*((c, 0, key) for c in by_key), (renderables, 1, index)):
-            for cached in [k for k in cache.keys() if k[part] == value]:
-                cache.discard(cached)
+        for cache, cached in stale:
+            cache.discard(cached)
         # Rebuilt from the rows' caches, lines cost little.
         lines.clear()
         self.refresh_row(index)
+
+    def _restyle_row_slowly(self, key: RowKey, item: InboxItem) -> None:
+        self.update_cell(key, "new", "")
+        self.update_cell(key, "title", self._title(item))
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         event.stop()
